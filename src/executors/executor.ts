@@ -1,0 +1,85 @@
+/**
+ * The one contract every executor implements. The engine owns stage order, timeouts,
+ * cancellation, the job log and failure reasons; an executor owns only where and how a
+ * generated script runs (a local process, a container, an SSH session, a custom driver,
+ * a Kubernetes pod).
+ */
+import type { JobPayload } from '../gitlab/job-payload.js'
+import type { RunnerConfig, ShellName } from '../config/runner-config.js'
+import type { JobLog } from '../engine/job-log/types.js'
+import type { StageId } from '../engine/stages.js'
+
+/** Paths as seen by the scripts, i.e. inside the execution environment. */
+export interface BuildPaths {
+  buildsDir: string
+  projectDir: string
+  /** `<projectDir>.tmp`: file variables, git template, env file. */
+  tmpDir: string
+  cacheDir: string
+}
+
+export interface PrepareOptions {
+  payload: JobPayload
+  runner: RunnerConfig
+  paths: BuildPaths
+  shell: ShellName
+  log: JobLog
+  /** Aborted on job timeout, cancel or runner shutdown. */
+  signal: AbortSignal
+}
+
+export interface RunOptions {
+  stage: StageId
+  /** The complete generated script for this stage. */
+  script: string
+  shell: ShellName
+  /**
+   * True for stages the official runner runs in its helper environment (sources, cache,
+   * artifacts, cleanup); false for user steps and after_script. Container executors use
+   * it to pick the container; local executors ignore it.
+   */
+  predefined: boolean
+  /** Script output goes here (stdout and stderr as separate streams). */
+  stdout: (chunk: Buffer) => void
+  stderr: (chunk: Buffer) => void
+  /**
+   * Aborting terminates the whole process tree of the stage (TERM, then KILL after a
+   * grace period). run() must not return before the tree is gone or given up on.
+   */
+  signal: AbortSignal
+}
+
+export interface Executor {
+  /** Sets up the environment (connects, pulls images, creates containers). May log. */
+  prepare(options: PrepareOptions): Promise<void>
+  /**
+   * Runs one stage's script. Resolves when it exits 0; rejects with a ScriptExitError
+   * carrying the exit code and the executor's wording otherwise, or with a GlrunnerError
+   * for infrastructure failures (runner_system_failure).
+   */
+  run(options: RunOptions): Promise<void>
+  /** Releases everything prepare() created. Must not throw; called once, always. */
+  cleanup(): Promise<void>
+  /**
+   * The project directory as a path on the runner's own file system, when the build's
+   * files are directly reachable there (shell executor). Runner-side helpers (cache,
+   * artifacts) then work on it in-process; other executors will offer a file-transfer
+   * channel instead (docker archive API, SFTP).
+   */
+  readonly hostProjectDir: string | undefined
+}
+
+export interface ExecutorProvider {
+  readonly name: string
+  readonly defaultShell: ShellName
+  readonly supportedShells: readonly ShellName[]
+  /** Builds dir layout `<builds>/<short token>/<concurrent id>/<slug>` when true. */
+  readonly sharedBuildsDir: boolean
+  /** CI_SHARED_ENVIRONMENT vs CI_DISPOSABLE_ENVIRONMENT. */
+  readonly environment: 'shared' | 'disposable'
+  /** Default builds/cache roots when config leaves them empty. */
+  defaultDirs(runner: RunnerConfig): { buildsDir: string; cacheDir: string }
+  /** Features this executor adds to the runner's `info.features`. */
+  readonly features: Readonly<Record<string, boolean>>
+  create(): Executor
+}

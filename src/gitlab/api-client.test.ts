@@ -94,7 +94,7 @@ describe('ApiClient', () => {
   })
 
   it('reports a refused connection as -1 without retrying, and a bad URL as -100', async () => {
-    const server = await startScriptedServer((_req, res) => res.end())
+    const server = await startScriptedServer((_req, res) => void res.end())
     const url = server.url
     await server.close()
     const client = createApiClient({ url })

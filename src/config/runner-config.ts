@@ -86,6 +86,14 @@ export interface RunnerConfig {
   extra: Record<string, unknown>
 }
 
+export interface SessionServerConfig {
+  listen_address?: string
+  advertise_address?: string
+  /** Seconds. */
+  session_timeout?: number
+  [key: string]: unknown
+}
+
 export interface GlobalConfig {
   concurrent: number
   /** Seconds; values <= 0 mean 3. */
@@ -95,6 +103,8 @@ export interface GlobalConfig {
   /** Seconds. */
   shutdown_timeout: number
   listen_address: string
+  /** `[session_server]`, kept when present (glrunner does not start a session server yet). */
+  session_server?: SessionServerConfig
   runners: RunnerConfig[]
   /** Unrecognised top-level keys and tables, kept for write-back. */
   extra: Record<string, unknown>
@@ -102,6 +112,22 @@ export interface GlobalConfig {
 
 export const DEFAULT_OUTPUT_LIMIT_KIB = 4096
 export const DEFAULT_CHECK_INTERVAL_SECONDS = 3
+export const DEFAULT_SHUTDOWN_TIMEOUT_SECONDS = 30
+
+/** The global section with every default filled in and no runners: what a missing file means. */
+export function defaultGlobalConfig(overrides: Partial<GlobalConfig> = {}): GlobalConfig {
+  return {
+    concurrent: 1,
+    check_interval: DEFAULT_CHECK_INTERVAL_SECONDS,
+    log_level: '',
+    log_format: '',
+    shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT_SECONDS,
+    listen_address: '',
+    runners: [],
+    extra: {},
+    ...overrides,
+  }
+}
 
 /** A runner entry with every default filled in, for code paths that build one from flags. */
 export function defaultRunnerConfig(overrides: Partial<RunnerConfig> = {}): RunnerConfig {

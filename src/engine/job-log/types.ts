@@ -40,6 +40,11 @@ export interface JobLogOptions {
   sections: boolean
   /** Clock, for tests. */
   now?: () => Date
+  /**
+   * Called once when output_limit is hit, so the caller can tell the operator in the process
+   * log which setting to raise (the job log's notice is fixed by GitLab's format).
+   */
+  onOutputLimit?: (limitBytes: number) => void
 }
 
 /** Stream ids in the timestamp header: 00 = runner messages, 01 = job script output. */

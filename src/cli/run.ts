@@ -1,0 +1,81 @@
+/**
+ * `glrunner run`: the agent. Loads config.toml, starts one manager for every
+ * `[[runners]]` entry, and stays until a signal stops it (SIGQUIT drains, SIGTERM/SIGINT
+ * abort). Rotated runner tokens are written back to the file.
+ */
+import { Command } from 'commander'
+import { formatTimestamp } from '../config/config-schema.js'
+import { loadConfig } from '../config/load-config.js'
+import { updateConfig } from '../config/save-config.js'
+import { formatError } from '../core/errors.js'
+import { loadOrCreateSystemId } from '../core/system-id.js'
+import { runBuild } from '../engine/build.js'
+import { getExecutorProvider } from '../executors/registry.js'
+import { RunnerManager } from '../manager/runner-manager.js'
+import { installShutdownSignals } from '../manager/shutdown-signals.js'
+import { loggerFromCommand } from './cli-logger.js'
+import { resolveConfigPath } from './config-path.js'
+
+interface RunFlags {
+  config?: string
+  workingDirectory?: string
+  listenAddress?: string
+}
+
+export function runCommand(): Command {
+  return new Command('run')
+    .description('run jobs for every runner in config.toml until stopped (SIGQUIT drains, SIGTERM/SIGINT abort)')
+    .option('-c, --config <path>', 'config file (default: $CONFIG_FILE or ~/.glrunner/config.toml)')
+    .option('-d, --working-directory <dir>', 'directory to run jobs from')
+    .option('--listen-address <address>', 'metrics listen address (accepted; not served yet)')
+    .action(async (flags: RunFlags, command: Command) => {
+      const logger = loggerFromCommand(command)
+      try {
+        process.exitCode = await runAgent(flags, logger)
+      } catch (err) {
+        logger.error(formatError(err), (err as { hint?: string }).hint ? { hint: (err as { hint?: string }).hint } : {})
+        process.exitCode = 1
+      }
+    })
+}
+
+async function runAgent(flags: RunFlags, logger: ReturnType<typeof loggerFromCommand>): Promise<number> {
+  if (flags.workingDirectory) process.chdir(flags.workingDirectory)
+  const configPath = resolveConfigPath(flags.config)
+  const { config, warnings } = await loadConfig(configPath, { requireRunners: true })
+  for (const warning of warnings) logger.warn(warning)
+  if (config.log_level && !levelGivenOnCommandLine()) logger.setLevel(config.log_level as Parameters<typeof logger.setLevel>[0])
+  if (flags.listenAddress || config.listen_address) logger.warn('the metrics listen address is not supported yet and is ignored')
+
+  const systemId = await loadOrCreateSystemId(configPath)
+  logger.info('starting glrunner', { config: configPath, systemId, runners: config.runners.length })
+  const manager = new RunnerManager({
+    config,
+    systemId,
+    logger,
+    runBuild,
+    resolveExecutor: getExecutorProvider,
+    onTokenRotated: async (name, token, expiresAt, details) => {
+      await updateConfig(configPath, (saved) => {
+        const runner = saved.runners.find((candidate) => candidate.token === details.oldToken) ?? saved.runners.find((candidate) => candidate.name === name)
+        if (!runner) return
+        runner.token = token
+        runner.token_obtained_at = formatTimestamp(new Date(details.obtainedAt))
+        if (expiresAt) runner.token_expires_at = formatTimestamp(new Date(expiresAt))
+        else delete runner.token_expires_at
+      })
+    },
+  })
+  const uninstall = installShutdownSignals(manager, { logger, shutdownTimeoutMs: (config.shutdown_timeout > 0 ? config.shutdown_timeout : 30) * 1000 })
+  manager.start()
+  await manager.done
+  uninstall()
+  await manager.close()
+
+  return 0
+}
+
+/** A --log-level/--debug flag or LOG_LEVEL wins over the file's log_level. */
+function levelGivenOnCommandLine(): boolean {
+  return process.argv.some((arg) => arg === '--debug' || arg.startsWith('--log-level')) || process.env.LOG_LEVEL !== undefined
+}

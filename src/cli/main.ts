@@ -1,0 +1,94 @@
+/**
+ * The `glrunner` program: global options, subcommands, and the one place errors become
+ * `ERROR: …` lines and exit status 1 (a stack trace only with --debug).
+ *
+ * Runs when executed directly (`node src/cli/main.ts`, `bin/glrunner`); importing it
+ * (tests, the integrator) only gives buildProgram() and main().
+ */
+import { realpathSync } from 'node:fs'
+import { basename } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { Command, CommanderError, Option } from 'commander'
+import { formatError, GlrunnerError } from '../core/errors.js'
+import { GLRUNNER_VERSION } from '../core/version.js'
+import { listCommand } from './list.js'
+import { registerCommand } from './register.js'
+import { runSingleCommand } from './run-single.js'
+import { runCommand } from './run.js'
+import { unregisterCommand } from './unregister.js'
+import { verifyCommand } from './verify.js'
+
+const EXAMPLES = `
+Examples:
+  glrunner register --url https://gitlab.example.com --token glrt-XXXX --executor shell
+  glrunner list
+  glrunner verify --delete
+  glrunner run
+  glrunner unregister --name build-box
+`
+
+export function buildProgram(): Command {
+  const program = new Command('glrunner')
+    .description('A GitLab Runner written in TypeScript')
+    .version(`glrunner ${GLRUNNER_VERSION}`, '-v, --version', 'print the version')
+    .addOption(new Option('--log-level <level>', 'debug, info, warn, error, fatal or panic').env('LOG_LEVEL'))
+    .addOption(new Option('--log-format <format>', 'text or json').choices(['text', 'json', 'runner']).env('LOG_FORMAT'))
+    .addOption(new Option('--debug', 'debug logging, and stack traces on errors'))
+    .addHelpText('after', EXAMPLES)
+    .showHelpAfterError('(add --help for usage)')
+
+  program.addCommand(registerCommand())
+  program.addCommand(verifyCommand())
+  program.addCommand(unregisterCommand())
+  program.addCommand(listCommand())
+  program.addCommand(runCommand())
+  program.addCommand(runSingleCommand())
+
+  // addCommand() does not pass settings down: every command throws instead of exiting,
+  // so main() decides the exit status in one place.
+  for (const command of [program, ...program.commands]) command.exitOverride()
+
+  return program
+}
+
+/** Runs the CLI and returns the exit status instead of exiting, so callers can flush. */
+export async function main(argv: string[] = process.argv, stderr: NodeJS.WritableStream = process.stderr): Promise<number> {
+  const program = buildProgram()
+  try {
+    await program.parseAsync(argv)
+
+    return 0
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Commander already printed the usage problem (or the help/version it was asked for).
+      return err.exitCode
+    }
+
+    const debug = program.opts<{ debug?: boolean }>().debug === true || argv.includes('--debug')
+    stderr.write(`ERROR: ${formatError(err)}\n`)
+    if (err instanceof GlrunnerError && err.hint) stderr.write(`Hint: ${err.hint}\n`)
+    if (debug && err instanceof Error && err.stack) stderr.write(`${err.stack}\n`)
+
+    return 1
+  }
+}
+
+function invokedDirectly(): boolean {
+  const script = process.argv[1]
+  if (!script) return false
+  try {
+    const invoked = realpathSync(script)
+
+    return invoked === fileURLToPath(import.meta.url) || basename(invoked) === 'glrunner'
+  } catch {
+    return false
+  }
+}
+
+if (invokedDirectly()) {
+  // `glrunner list | head` closes the pipe early; that is not an error worth a stack trace.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0)
+  })
+  process.exitCode = await main()
+}

@@ -1,0 +1,24 @@
+/**
+ * Stages the runner performs itself (cache and artifacts) instead of through a generated
+ * script. Each is split into a pure `applies` decision (an inapplicable stage prints no
+ * section at all) and a `run` that writes to the job log.
+ */
+import type { JobLog } from '../job-log/types.js'
+import type { BuildPaths } from '../../executors/executor.js'
+import type { JobPayload } from '../../gitlab/job-payload.js'
+import type { ArtifactsTransport } from '../types.js'
+import type { VariableList } from '../variables/job-variables.js'
+
+export interface RunnerStageContext {
+  log: JobLog
+  payload: JobPayload
+  /** The expanded variable list. */
+  variables: VariableList
+  paths: BuildPaths
+  /** The project directory on the runner's file system, when the executor offers it. */
+  hostProjectDir: string | undefined
+  artifacts: ArtifactsTransport
+  /** GitLab URL of the runner config; upload stages are skipped when empty. */
+  runnerUrl: string
+  signal: AbortSignal
+}

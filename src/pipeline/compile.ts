@@ -1,0 +1,95 @@
+/**
+ * compilePipeline: turns a checkout's .gitlab-ci.yml into a PipelinePlan, following GitLab's
+ * phase order (spec §0): load and include, extends, !reference, defaults, validation,
+ * workflow rules, parallel expansion, job rules, graph checks.
+ */
+import { resolve } from 'node:path'
+import { readGlobalConfig } from './config/global-config.js'
+import { applyDefaults } from './config/job-fields.js'
+import { resolveExtends } from './config/resolve-extends.js'
+import { resolveReferences } from './config/resolve-references.js'
+import { PipelineConfigError } from './config-problem.js'
+import { deriveGitContext } from './git-context.js'
+import { lintGraph } from './graph/lint-graph.js'
+import { expandParallel } from './graph/parallel.js'
+import { loadConfiguration } from './include/expand-includes.js'
+import { buildJobs, type ConcreteJob } from './compile-jobs.js'
+import { evaluateWorkflow } from './compile-workflow.js'
+import { createRepoFacts } from './rules/repo-facts.js'
+import type { CompileError, CompileOptions, CompileResult, PipelinePlan, PlanVariable } from './types.js'
+import { expandVariables, rawValues } from './variables/expand.js'
+import { prePipelineVariables, type PipelineFacts } from './variables/predefined.js'
+
+export async function compilePipeline(options: CompileOptions): Promise<CompileResult> {
+  const warnings: string[] = []
+  try {
+    const pipeline = await compile(options, warnings)
+
+    return { ok: true, pipeline, warnings }
+  } catch (error) {
+    if (error instanceof PipelineConfigError) return { ok: false, errors: error.problems, warnings }
+    throw error
+  }
+}
+
+async function compile(options: CompileOptions, warnings: string[]): Promise<PipelinePlan> {
+  const projectDir = resolve(options.projectDir)
+  const ciFile = options.ciFile ?? '.gitlab-ci.yml'
+  const source = options.source ?? 'push'
+  const git = await deriveGitContext(projectDir, options.git)
+  const facts: PipelineFacts = {
+    git,
+    source,
+    ciFile,
+    pipelineId: options.pipelineId ?? 1,
+    pipelineIid: options.pipelineIid ?? 1,
+    createdAt: options.createdAt ?? new Date(),
+  }
+  const cliVariables: PlanVariable[] = Object.entries(options.variables ?? {}).map(([key, value]) => ({ key, value, raw: false }))
+  const preVariables = [...prePipelineVariables(facts), ...cliVariables]
+  const preExpanded = expandVariables(preVariables)
+  const repo = createRepoFacts(projectDir, git, source)
+  const ruleBase = { repo, file: ciFile, warnings }
+
+  const config = await loadConfiguration(ciFile, options.inputs, {
+    projectDir,
+    mappings: options.includeMappings ?? {},
+    rules: { ...ruleBase, variables: rawValues(preVariables), lookup: (name) => preExpanded[name] },
+    warnings,
+  })
+  resolveExtends(config, ciFile)
+  const resolved = resolveReferences(config, ciFile)
+
+  const problems: CompileError[] = []
+  const global = readGlobalConfig(resolved, { add: (key, message) => problems.push({ file: ciFile, key, message }) })
+  if (problems.length > 0) throw new PipelineConfigError(problems)
+
+  const concrete: ConcreteJob[] = []
+  for (const [name, hash] of global.jobs) {
+    const job = applyDefaults(hash, global.defaults)
+    const stage = String(job.stage ?? job.type ?? 'test')
+    if (!global.stages.includes(stage)) {
+      throw new PipelineConfigError([
+        { file: ciFile, key: `jobs:${name}:stage`, message: `${name} job: chosen stage ${stage} does not exist; available stages are ${global.stages.join(', ')}` },
+      ])
+    }
+    for (const instance of expandParallel(name, job.parallel)) concrete.push({ hash: job, stage, instance })
+  }
+  lintGraph(concrete, global.stages, ciFile)
+
+  const workflow = evaluateWorkflow(global, { preVariables, cliVariables, ruleBase })
+  const outcome = await workflow
+  const plan = await buildJobs({
+    projectDir,
+    facts,
+    global,
+    concrete,
+    workflow: outcome,
+    preVariables,
+    cliVariables,
+    ruleBase,
+    warnings,
+  })
+
+  return plan
+}

@@ -1,0 +1,125 @@
+/**
+ * Derives the facts GitLab knows about a pipeline's commit from a local checkout, with the
+ * real `git` CLI (spec §8.2).
+ */
+import { execFile } from 'node:child_process'
+import { basename, resolve } from 'node:path'
+import { promisify } from 'node:util'
+import { GlrunnerError } from '../core/errors.js'
+import type { GitContext } from './types.js'
+
+const run = promisify(execFile)
+export const ZERO_SHA = '0000000000000000000000000000000000000000'
+
+export class GitContextError extends GlrunnerError {
+  constructor(message: string, cause?: unknown) {
+    super('GLR_PIPELINE_GIT', message, {
+      cause,
+      failureReason: 'runner_configuration_error',
+      hint: 'Run glrunner exec inside a git work tree with at least one commit.',
+    })
+  }
+}
+
+/** Runs git in `dir`; undefined when the command fails (e.g. no such ref). */
+export async function git(dir: string, args: string[]): Promise<string | undefined> {
+  try {
+    const { stdout } = await run('git', args, { cwd: dir, maxBuffer: 64 * 1024 * 1024 })
+
+    return stdout
+  } catch {
+    return undefined
+  }
+}
+
+export async function deriveGitContext(projectDir: string, overrides: Partial<GitContext> = {}): Promise<GitContext> {
+  const dir = resolve(projectDir)
+  const sha = overrides.sha ?? (await git(dir, ['rev-parse', 'HEAD']))?.trim()
+  if (sha === undefined || sha === '') {
+    throw new GitContextError(`reading HEAD of ${dir}: not a git work tree with a commit`)
+  }
+
+  const refs = await deriveRef(dir, overrides)
+  const message = overrides.message ?? (await commitField(dir, '%B'))
+  const remote = parseRemote((await git(dir, ['remote', 'get-url', 'origin']))?.trim())
+  const userName = overrides.userName ?? (await git(dir, ['config', 'user.name']))?.trim() ?? ''
+  const userEmail = overrides.userEmail ?? (await git(dir, ['config', 'user.email']))?.trim() ?? ''
+
+  return {
+    sha,
+    beforeSha: overrides.beforeSha ?? ZERO_SHA,
+    branch: refs.branch,
+    tag: refs.tag,
+    tagMessage: refs.tagMessage,
+    // git log appends one newline after %B; the stored message keeps its own.
+    message: overrides.message === undefined ? message.replace(/\n$/, '') : message,
+    author: overrides.author ?? (await commitField(dir, '%an <%ae>')).trim(),
+    timestamp: overrides.timestamp ?? (await commitField(dir, '%cI')).trim(),
+    defaultBranch: overrides.defaultBranch ?? (await defaultBranch(dir)),
+    projectPath: overrides.projectPath ?? remote?.path ?? `local/${basename(dir)}`,
+    serverUrl: overrides.serverUrl ?? remote?.serverUrl ?? 'https://gitlab.com',
+    userName,
+    userEmail,
+    protectedRef: overrides.protectedRef ?? false,
+  }
+}
+
+async function commitField(dir: string, format: string): Promise<string> {
+  return (await git(dir, ['log', '-1', `--format=${format}`, 'HEAD'])) ?? ''
+}
+
+async function deriveRef(
+  dir: string,
+  overrides: Partial<GitContext>,
+): Promise<{ branch: string | undefined; tag: string | undefined; tagMessage: string | undefined }> {
+  if ('tag' in overrides && overrides.tag !== undefined) {
+    return { branch: undefined, tag: overrides.tag, tagMessage: overrides.tagMessage ?? (await tagMessage(dir, overrides.tag)) }
+  }
+
+  if ('branch' in overrides && overrides.branch !== undefined) {
+    return { branch: overrides.branch, tag: undefined, tagMessage: undefined }
+  }
+
+  const branch = (await git(dir, ['symbolic-ref', '--short', '-q', 'HEAD']))?.trim()
+  if (branch !== undefined && branch !== '') return { branch, tag: undefined, tagMessage: undefined }
+
+  const tag = (await git(dir, ['describe', '--tags', '--exact-match', 'HEAD']))?.trim()
+  if (tag !== undefined && tag !== '') return { branch: undefined, tag, tagMessage: await tagMessage(dir, tag) }
+
+  throw new GitContextError(`HEAD of ${dir} is detached and not at a tag: give a branch or tag explicitly`)
+}
+
+async function tagMessage(dir: string, tag: string): Promise<string | undefined> {
+  const type = (await git(dir, ['cat-file', '-t', `refs/tags/${tag}`]))?.trim()
+  if (type !== 'tag') return undefined
+  const text = await git(dir, ['tag', '-l', '--format=%(contents)', tag])
+
+  return text?.replace(/\n$/, '')
+}
+
+async function defaultBranch(dir: string): Promise<string> {
+  const ref = (await git(dir, ['symbolic-ref', '-q', 'refs/remotes/origin/HEAD']))?.trim()
+  if (ref !== undefined && ref.startsWith('refs/remotes/origin/')) return ref.slice('refs/remotes/origin/'.length)
+
+  return 'main'
+}
+
+/** `git@host:group/proj.git`, `ssh://git@host:22/group/proj.git`, `https://host/group/proj.git`. */
+export function parseRemote(url: string | undefined): { path: string; serverUrl: string } | undefined {
+  if (url === undefined || url === '') return undefined
+
+  const scp = /^(?:[^@/]+@)?([^:/]+):(?!\/)(.+?)(?:\.git)?\/?$/.exec(url)
+  if (scp !== null && !url.includes('://')) return { serverUrl: `https://${scp[1]}`, path: scp[2] ?? '' }
+
+  try {
+    const parsed = new URL(url)
+    const path = parsed.pathname.replace(/^\/+/, '').replace(/\/+$/, '').replace(/\.git$/, '')
+    if (path === '') return undefined
+    const port = parsed.protocol.startsWith('http') && parsed.port !== '' ? `:${parsed.port}` : ''
+    const scheme = parsed.protocol === 'http:' ? 'http' : 'https'
+
+    return { serverUrl: `${scheme}://${parsed.hostname}${port}`, path }
+  } catch {
+    return undefined
+  }
+}

@@ -98,7 +98,7 @@ function checkRegex(name: string, value: unknown, spec: Record<string, unknown>,
   if (typeof spec.regex !== 'string') return
   if (type !== 'string') throw problem(target, `\`${name}\` input: RegEx validation can only be used with string inputs`)
   const form = /^\/(.*)\/([ismU]*)$/s.exec(spec.regex)
-  let matched = false
+  let matched: boolean
   try {
     matched = compileRe2(form?.[1] ?? spec.regex, form?.[2] ?? '').test(String(value))
   } catch {

@@ -21,7 +21,7 @@ export interface RuleContext {
 export async function clausesHold(rule: Record<string, unknown>, ctx: RuleContext): Promise<boolean> {
   if (typeof rule.if === 'string') {
     // Syntax was validated before; a parse failure here means "does not match".
-    let holds = false
+    let holds: boolean
     try {
       holds = evaluateExpression(parseExpression(rule.if), { variables: ctx.variables })
     } catch {

@@ -57,7 +57,7 @@ export function loadYaml(text: string, file: string): LoadedYaml {
     const error = doc.errors[0]
     if (error !== undefined) {
       const message = error.message.split(' at line ')[0]?.split('\n')[0] ?? error.message
-      const pos = error.linePos?.[0]
+      const pos = error.linePos?.[0] ?? lines.linePos(error.pos[0])
       const where = pos === undefined ? '' : ` at line ${pos.line} column ${pos.col}`
       fail(file, `(${file}): ${message}${where}`, { line: pos?.line })
     }

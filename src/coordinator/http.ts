@@ -46,9 +46,12 @@ export function sendJson(res: ServerResponse, status: number, value: unknown, he
   res.end(body)
 }
 
+/** Reason phrases as GitLab's messages spell them where Node's table differs. */
+const GITLAB_REASONS: Record<number, string> = { 413: 'Request Entity Too Large', 422: 'Unprocessable Entity' }
+
 /** GitLab's error body: `{"message":"403 Forbidden"}`, or a custom message after the code. */
 export function sendMessage(res: ServerResponse, status: number, detail?: string, headers: Record<string, string> = {}): void {
-  const text = `${status} ${STATUS_CODES[status] ?? ''}`.trim()
+  const text = `${status} ${GITLAB_REASONS[status] ?? STATUS_CODES[status] ?? ''}`.trim()
   sendJson(res, status, { message: detail === undefined ? text : `${text} - ${detail}` }, headers)
 }
 

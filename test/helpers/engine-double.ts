@@ -1,8 +1,9 @@
 /**
- * A stand-in for the job engine in manager tests, used only while src/engine/build.ts is
- * a stub: it writes a few trace lines, "runs" for SLEEP_MS (a job variable), honours the
- * abort and cancel signals, and fails with EXIT_CODE when that variable is set.
- * TODO(#manager-tests): switch to the real engine with the shell executor once it runs jobs.
+ * A stand-in for the job engine in the manager's scheduling and lifecycle tests: it writes
+ * a few trace lines, "runs" for SLEEP_MS (a job variable), honours the abort and cancel
+ * signals, and fails with EXIT_CODE when that variable is set. It gives those tests exact
+ * timing in milliseconds; the end-to-end tests (manager-coordinator, manager-cli,
+ * manager-run-command) use the real engine with the shell executor.
  */
 import type { BuildRequest, BuildResult } from '../../src/engine/types.js'
 

@@ -11,8 +11,9 @@ export interface ByteAutomaton {
   /** Next state: `delta[state * classCount + class]`. State 0 is the root. */
   readonly delta: Int32Array
   /**
-   * Length of the longest suffix of the text read so far that is a prefix of some pattern,
-   * i.e. how many trailing bytes could still become a match.
+   * Length of the longest suffix of the text read so far that is a proper prefix of some
+   * pattern, i.e. how many trailing bytes could still become (the start of) a match that
+   * has not ended yet. A complete match that no pattern extends does not count.
    */
   readonly depth: Int32Array
   /** Length of the longest pattern ending at this state (0 when none ends here). */
@@ -75,11 +76,13 @@ export function buildByteAutomaton(
     delta[cls] = next
     queue.push(next)
   }
-  matchLen[0] = 0
+  const live = new Int32Array(states)
   for (let head = 0; head < queue.length; head++) {
     const state = queue[head] as number
     const f = fail[state] as number
     matchLen[state] = terminal[state] !== 0 ? (terminal[state] as number) : (matchLen[f] as number)
+    const hasChildren = (children[state] as Map<number, number>).size > 0
+    live[state] = hasChildren ? (depthList[state] as number) : (live[f] as number)
     const row = state * classCount
     const failRow = f * classCount
     for (let cls = 0; cls < classCount; cls++) {
@@ -94,5 +97,5 @@ export function buildByteAutomaton(
     }
   }
 
-  return { classOf, classCount, delta, depth: Int32Array.from(depthList), matchLen }
+  return { classOf, classCount, delta, depth: live, matchLen }
 }

@@ -32,10 +32,11 @@ export function compileRe2(source: string, flags: string): RegExp {
   let pattern = source
   let allFlags = flags
   // A leading inline flag group `(?i)` is common in RE2 patterns and has no JS equivalent.
-  const inline = /^\(\?([imsU]+)\)/.exec(pattern)
+  // Right after a leading `^` it applies to the whole pattern just the same.
+  const inline = /^(\^?)\(\?([imsU]+)\)/.exec(pattern)
   if (inline !== null) {
-    allFlags += inline[1]
-    pattern = pattern.slice(inline[0].length)
+    allFlags += inline[2]
+    pattern = `${inline[1]}${pattern.slice(inline[0].length)}`
   }
 
   const translated = translate(pattern, allFlags.includes('U'))

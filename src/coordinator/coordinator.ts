@@ -5,11 +5,10 @@
  * and lets the real runner code pick the pipeline's jobs up over HTTP.
  */
 import type { EventEmitter } from 'node:events'
-import { mkdtemp, mkdir, rm } from 'node:fs/promises'
-import { createServer, type Server } from 'node:http'
+import { rm } from 'node:fs/promises'
+import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { resolve } from 'node:path'
 import { createDispatcher } from './dispatch.js'
 import { CoordinatorError, JobWaitTimeoutError } from './errors.js'
 import { FaultQueue } from './faults.js'
@@ -28,13 +27,15 @@ import { CoordinatorState } from './state.js'
 import { newAuthenticationToken, newJobToken } from './tokens.js'
 import {
   FINAL_JOB_STATES,
-  type CoordinatorOptions,
+  type AddProjectOptions,
+  type CreateRunnerOptions,
   type EnqueuedJob,
   type Fault,
   type JobSpec,
   type ProjectRecord,
   type RecordedRequest,
   type RunnerRecord,
+  type WaitForJobOptions,
 } from './types.js'
 
 const ROUTES: Route[] = [
@@ -46,36 +47,6 @@ const ROUTES: Route[] = [
   ...artifactDownloadRoutes,
   ...gitRoutes,
 ]
-
-export interface CreateRunnerOptions {
-  /** Default: a fresh `glrt-` token. */
-  token?: string
-  tags?: string[]
-  /** Default true. */
-  runUntagged?: boolean
-  /** ISO-8601 expiry; null (default) = never. An expired token gets 403. */
-  tokenExpiresAt?: string | null
-  paused?: boolean
-  description?: string
-  /** Caps `runner_info.timeout` of the jobs it picks. */
-  maximumTimeoutSeconds?: number
-}
-
-export interface AddProjectOptions {
-  /** `group/sub/project`. */
-  path: string
-  /** An existing git repository on disk, bare or not. */
-  repoDir: string
-  /** Projects (id or path) whose job tokens may also clone this one and read its artifacts. */
-  jobTokenAllowlist?: Array<number | string>
-}
-
-export interface WaitForJobOptions {
-  /** Default: the final states success, failed, canceled. */
-  states?: string[]
-  /** Default 30 000. */
-  timeoutMs?: number
-}
 
 export class Coordinator {
   readonly requests: RecordedRequest[] = []
@@ -110,7 +81,7 @@ export class Coordinator {
     return this.faults.size
   }
 
-  /** @internal Starts listening; used by startCoordinator. */
+  /** Starts listening; startCoordinator calls it once. */
   async listen(): Promise<void> {
     this.server.on('request', createDispatcher({
       routes: ROUTES,
@@ -144,6 +115,11 @@ export class Coordinator {
   /** Accepts `token` for legacy registration; `disabled` makes it answer 410. */
   addRegistrationToken(token: string, options: { disabled?: boolean } = {}): void {
     this.state.registrationTokens.set(token, { disabled: options.disabled ?? false })
+  }
+
+  /** Accepts `token` as PRIVATE-TOKEN for `POST runners/:id/reset_authentication_token`. */
+  addPersonalAccessToken(token: string): void {
+    this.state.personalAccessTokens.add(token)
   }
 
   /** A runner as created in the UI/API, authenticated by its (`glrt-`) token. */
@@ -208,7 +184,7 @@ export class Coordinator {
       path,
       name: segments[segments.length - 1] ?? path,
       namespace: segments.slice(0, -1).join('/'),
-      repoDir: options.repoDir,
+      repoDir: resolve(options.repoDir),
       gitDir: absoluteGitDir(options.repoDir),
       cloneUrl: `${this.url}/${path}.git`,
       defaultBranch: currentBranch(options.repoDir) || 'main',
@@ -330,31 +306,4 @@ export class Coordinator {
     await closed
     if (this.ownsDataDir) await rm(this.options.dataDir, { recursive: true, force: true })
   }
-}
-
-export async function startCoordinator(options: CoordinatorOptions = {}): Promise<Coordinator> {
-  const ownsDataDir = options.dataDir === undefined
-  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'glrunner-coordinator-')))
-  await mkdir(dataDir, { recursive: true })
-  const resolved: ResolvedOptions = {
-    host: options.host ?? '127.0.0.1',
-    port: options.port ?? 0,
-    dataDir,
-    longPollSeconds: options.longPollSeconds ?? 0,
-    traceUpdateIntervalSeconds: options.traceUpdateIntervalSeconds ?? 3,
-    maxArtifactBytes: options.maxArtifactBytes,
-    artifactsRedirect: options.artifactsRedirect ?? false,
-    verifyPlainText: options.verifyPlainText ?? false,
-    traceSizeLimitBytes: options.traceSizeLimitBytes,
-  }
-  const server = createServer({ keepAliveTimeout: 5_000, requestTimeout: 0 })
-  const coordinator = new Coordinator(server, resolved, ownsDataDir)
-  try {
-    await coordinator.listen()
-  } catch (err) {
-    if (ownsDataDir) await rm(dataDir, { recursive: true, force: true })
-    throw new CoordinatorError(`starting the coordinator on ${resolved.host}:${resolved.port}`, { cause: err })
-  }
-
-  return coordinator
 }

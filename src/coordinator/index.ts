@@ -1,11 +1,6 @@
 /** Public surface of the coordinator (embedded GitLab-compatible server). */
-export {
-  Coordinator,
-  startCoordinator,
-  type AddProjectOptions,
-  type CreateRunnerOptions,
-  type WaitForJobOptions,
-} from './coordinator.js'
+export { Coordinator } from './coordinator.js'
+export { startCoordinator } from './start-coordinator.js'
 export { CoordinatorError, JobWaitTimeoutError } from './errors.js'
 export { JobRecord } from './job-record.js'
 export { GITLAB_FAILURE_REASONS, DEFAULT_GIT_DEPTH, DEFAULT_JOB_TIMEOUT_SECONDS } from './payload.js'
@@ -13,6 +8,9 @@ export { traceChecksum } from './routes/job-update.js'
 export { slugify } from './predefined-variables.js'
 export {
   FINAL_JOB_STATES,
+  type AddProjectOptions,
+  type CreateRunnerOptions,
+  type WaitForJobOptions,
   type ArtifactInput,
   type ArtifactRecord,
   type CacheInput,

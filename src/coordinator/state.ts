@@ -14,6 +14,7 @@ interface HeldPoll {
 
 export class CoordinatorState {
   readonly registrationTokens = new Map<string, { disabled: boolean }>()
+  readonly personalAccessTokens = new Set<string>()
   readonly runners = new Map<number, RunnerRecord>()
   readonly projects = new Map<number, ProjectRecord>()
   readonly jobs = new Map<number, JobRecord>()

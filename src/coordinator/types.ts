@@ -237,3 +237,33 @@ export interface ProjectRecord {
   /** Other projects whose job tokens may clone this one or read its artifacts. */
   jobTokenAllowlist: number[]
 }
+
+export interface CreateRunnerOptions {
+  /** Default: a fresh `glrt-` token. */
+  token?: string
+  tags?: string[]
+  /** Default true. */
+  runUntagged?: boolean
+  /** ISO-8601 expiry; null (default) = never. An expired token gets 403. */
+  tokenExpiresAt?: string | null
+  paused?: boolean
+  description?: string
+  /** Caps `runner_info.timeout` of the jobs it picks. */
+  maximumTimeoutSeconds?: number
+}
+
+export interface AddProjectOptions {
+  /** `group/sub/project`. */
+  path: string
+  /** An existing git repository on disk, bare or not. */
+  repoDir: string
+  /** Projects (id or path) whose job tokens may also clone this one and read its artifacts. */
+  jobTokenAllowlist?: Array<number | string>
+}
+
+export interface WaitForJobOptions {
+  /** Default: the final states success, failed, canceled. */
+  states?: string[]
+  /** Default 30 000. */
+  timeoutMs?: number
+}

@@ -134,3 +134,26 @@ test('every request is recorded with its parsed body and the status answered', a
   assert.deepEqual(recorded[0]?.body, { token: 'recorded-token' })
   assert.equal(recorded[0]?.headers['x-custom'], 'yes')
 })
+
+test('runner endpoints answer 400 when the token param is missing', async () => {
+  for (const path of ['/api/v4/runners/verify', '/api/v4/jobs/request', '/api/v4/runners/reset_authentication_token']) {
+    const answer = await call(coordinator.url, 'POST', path, { json: {} })
+    assert.equal(answer.status, 400, path)
+    assert.deepEqual(answer.json, { message: '400 Bad Request - token is missing' })
+  }
+})
+
+test('a personal access token resets a runner token by runner id', async () => {
+  coordinator.addPersonalAccessToken('glpat-test-token')
+  const runner = coordinator.createRunner()
+  const path = `/api/v4/runners/${runner.id}/reset_authentication_token`
+  const denied = await call(coordinator.url, 'POST', path, { json: null, headers: { 'private-token': 'glpat-wrong' } })
+  const answer = await call(coordinator.url, 'POST', path, { json: null, headers: { 'private-token': 'glpat-test-token' } })
+
+  assert.equal(denied.status, 401)
+  assert.equal(answer.status, 201)
+  const body = answer.json as { token: string; token_expires_at: null }
+  assert.notEqual(body.token, runner.token)
+  assert.equal(body.token_expires_at, null)
+  assert.equal(coordinator.runner(runner.id)?.token, body.token)
+})

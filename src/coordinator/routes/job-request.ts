@@ -7,6 +7,7 @@ import type { JobRecord } from '../job-record.js'
 import { buildPayload } from '../payload.js'
 import type { RunnerManagerRecord, RunnerRecord } from '../types.js'
 import type { Route } from './route.js'
+import { missingToken } from './runners.js'
 
 /** Workhorse's body limit for long-polled job requests. */
 const LONG_POLL_BODY_LIMIT_BYTES = 32 * 1024
@@ -80,6 +81,7 @@ async function requestJob(ctx: RouteContext): Promise<void> {
     if (await longPoll(ctx)) return
   }
 
+  if (missingToken(ctx)) return
   const runner = ctx.state.runnerByToken(field(ctx.json, 'token'))
   if (runner === undefined) return sendMessage(ctx.res, 403)
   const manager = ctx.state.touchManager(runner, field(ctx.json, 'system_id'), field(ctx.json, 'info'))

@@ -87,7 +87,17 @@ function register(ctx: RouteContext): void {
   sendJson(ctx.res, 201, { id: runner.id, token: runner.token, token_expires_at: runner.tokenExpiresAt })
 }
 
+/** Grape answers 400 when the required `token` param is absent. */
+export function missingToken(ctx: RouteContext): boolean {
+  const token = field(ctx.json, 'token')
+  if (typeof token === 'string' && token !== '') return false
+  sendMessage(ctx.res, 400, 'token is missing')
+
+  return true
+}
+
 function verify(ctx: RouteContext): void {
+  if (missingToken(ctx)) return
   const runner = ctx.state.runnerByToken(field(ctx.json, 'token'))
   if (runner === undefined) return sendMessage(ctx.res, 403)
   const systemId = field(ctx.json, 'system_id')
@@ -118,9 +128,22 @@ function unregisterManager(ctx: RouteContext): void {
 }
 
 function resetToken(ctx: RouteContext): void {
+  if (missingToken(ctx)) return
   const runner = ctx.state.runnerByToken(field(ctx.json, 'token'))
   if (runner === undefined) return sendMessage(ctx.res, 403)
+  rotate(ctx, runner)
+}
 
+/** PAT variant: `POST runners/:id/reset_authentication_token` with PRIVATE-TOKEN. */
+function resetTokenWithPat(ctx: RouteContext): void {
+  const pat = header(ctx, 'private-token')
+  if (pat === undefined || !ctx.state.personalAccessTokens.has(pat)) return sendMessage(ctx.res, 401)
+  const runner = ctx.state.runners.get(Number(ctx.params[0]))
+  if (runner === undefined) return sendMessage(ctx.res, 404)
+  rotate(ctx, runner)
+}
+
+function rotate(ctx: RouteContext, runner: RunnerRecord): void {
   const now = Date.now()
   if (runner.tokenExpiresAt !== null) {
     // Keep the lifetime the runner was created with.
@@ -144,5 +167,6 @@ export const runnerRoutes: Route[] = [
   { method: 'DELETE', pattern: /^\/api\/v4\/runners$/, endpoint: 'unregister', handler: unregister },
   { method: 'DELETE', pattern: /^\/api\/v4\/runners\/managers$/, endpoint: 'unregister_manager', handler: unregisterManager },
   { method: 'POST', pattern: /^\/api\/v4\/runners\/reset_authentication_token$/, endpoint: 'reset_token', handler: resetToken },
+  { method: 'POST', pattern: /^\/api\/v4\/runners\/(\d+)\/reset_authentication_token$/, endpoint: 'reset_token', handler: resetTokenWithPat },
   { method: 'GET', pattern: /^\/api\/v4\/runners\/router\/discovery$/, endpoint: 'discovery', handler: discovery },
 ]

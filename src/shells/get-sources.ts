@@ -92,13 +92,13 @@ function writeFetch(writer: ScriptWriter, context: StageScriptContext, options: 
   const templateDir = `${context.tmpDir}/git-template`
   writer.notice(options.depth > 0 ? `Fetching changes with git depth set to ${options.depth}...` : 'Fetching changes...')
 
-  if (options.cleanGitConfig) {
-    // The repository config is about to be removed, so `git remote add` will succeed;
-    // remember whether this is really a fresh repository for the notice.
-    writer.ifBlock(`[ -d ${writer.path(`${pd}/.git`)} ]`, () => writer.line('glr_repo_existed=1'), () => writer.line('glr_repo_existed=0'))
-  }
   writeGitCleanup(writer, { projectDir: pd, tmpDir: context.tmpDir, cleanGitConfig: options.cleanGitConfig, submodules: settings.submoduleStrategy !== 'none' })
   if (settings.gitStrategy === 'clone') writer.removeTree(pd)
+  if (options.cleanGitConfig) {
+    // The repository config was just removed, so `git remote add` will succeed; remember
+    // whether this really is a fresh repository for the notice.
+    writer.ifBlock(`[ -d ${writer.path(`${pd}/.git`)} ]`, () => writer.line('glr_repo_existed=1'), () => writer.line('glr_repo_existed=0'))
+  }
   if (options.safeDirectory) writer.line(`git config --global --add safe.directory ${writer.quote(pd)}`)
 
   writeTemplate(writer, templateDir, extPath)

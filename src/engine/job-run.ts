@@ -23,7 +23,10 @@ export const PREPARE_RETRY_MS = 3_000
 export class JobRun {
   readonly #controller = new AbortController()
   #timedOut = false
+  /** Epoch ms when the job timeout fires. */
   #deadline = 0
+  /** The job timeout itself, for the footer. */
+  #deadlineMs = 0
 
   constructor(
     readonly request: BuildRequest,
@@ -55,14 +58,11 @@ export class JobRun {
       return { message: 'canceled', reason: 'job_canceled' }
     }
     if (this.#timedOut) {
-      const ms = this.#deadlineMs
-      return { message: `execution took longer than ${formatGoDuration(ms)} seconds`, reason: 'job_execution_timeout' }
+      return { message: `execution took longer than ${formatGoDuration(this.#deadlineMs)} seconds`, reason: 'job_execution_timeout' }
     }
 
     return undefined
   }
-
-  #deadlineMs = 0
 
   /** Prints the stage-timeout warning when `stage` was cut short by a deadline. */
   noteStageStopped(stage: string, byDeadline: boolean): void {

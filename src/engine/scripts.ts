@@ -78,7 +78,14 @@ function hookScripts(payload: JobPayload, name: string): string[] {
   return payload.hooks.filter((hook) => hook.name === name).flatMap((hook) => hook.script)
 }
 
-/** Default true, also for the shell executor (see README of this folder: reused work trees). */
+/**
+ * clean_git_config defaults to true for every executor, the shell executor included
+ * (the official runner defaults it to false there). A shell runner reuses work trees
+ * between jobs, and a job can leave `core.fsmonitor`, `core.hooksPath` or hooks in
+ * `.git` that would run inside the next job of another user; removing `.git/config` and
+ * `.git/hooks` before each fetch (and at cleanup) closes that. `clean_git_config = false`
+ * in [[runners]] restores the official behaviour.
+ */
 function cleanGitConfig(sources: ScriptSources): boolean {
   return sources.setup.settings.gitStrategy !== 'none' && (sources.runner.clean_git_config ?? true)
 }

@@ -18,6 +18,10 @@ export interface ByteAutomaton {
   readonly depth: Int32Array
   /** Length of the longest pattern ending at this state (0 when none ends here). */
   readonly matchLen: Int32Array
+  /** 1 for each byte that can begin a pattern (both cases when case-insensitive). */
+  readonly startSet: Uint8Array
+  /** The same bytes as a list, for memchr-style skipping when there are few of them. */
+  readonly startBytes: readonly number[]
 }
 
 export interface AutomatonOptions {
@@ -97,5 +101,14 @@ export function buildByteAutomaton(
     }
   }
 
-  return { classOf, classCount, delta, depth: live, matchLen }
+  const startSet = new Uint8Array(256)
+  const startBytes: number[] = []
+  for (let b = 0; b < 256; b++) {
+    if (delta[classOf[b] as number] !== 0) {
+      startSet[b] = 1
+      startBytes.push(b)
+    }
+  }
+
+  return { classOf, classCount, delta, depth: live, matchLen, startSet, startBytes }
 }

@@ -86,17 +86,18 @@ export class MatchFilter {
       i = 0
     }
     const { classOf, classCount, delta, depth, matchLen } = this.#automaton
-    const action = this.#action
-    const runBytes = action.kind === 'keep-then-mask-run' ? action.runBytes : undefined
+    const runBytes = this.#action.kind === 'keep-then-mask-run' ? this.#action.runBytes : undefined
+    const skip = new StartSkipper(this.#automaton, buf)
     const n = buf.length
     const out: Buffer[] = []
     let emitted = 0
     let st = this.#state
     let candStart = this.#candStart
     let candEnd = this.#candEnd
+    let inRun = this.#inRun
 
     for (;;) {
-      if (this.#inRun && runBytes !== undefined) {
+      if (inRun && runBytes !== undefined) {
         let j = i
         while (j < n && runBytes[buf[j] as number] === 1) j++
         if (j > i && !this.#runMasked) {
@@ -106,34 +107,51 @@ export class MatchFilter {
         emitted = j
         i = j
         if (j === n) break
-        this.#inRun = false
+        inRun = false
         this.#runMasked = false
         st = 0
       }
 
-      if (i < n) {
+      // Hot path: no candidate yet. Skip bytes that cannot start a match, step the
+      // automaton over the rest, stop at the first position where a pattern ends.
+      if (candStart < 0) {
+        while (i < n) {
+          if (st === 0) {
+            i = skip.next(i)
+            if (i >= n) break
+          }
+          st = delta[st * classCount + (classOf[buf[i] as number] as number)] as number
+          i++
+          if (matchLen[st] !== 0) break
+        }
+        if (i >= n && matchLen[st] === 0) break
+        candStart = i - (matchLen[st] as number)
+        candEnd = i
+      } else if (i < n) {
         st = delta[st * classCount + (classOf[buf[i] as number] as number)] as number
         i++
         const len = matchLen[st] as number
         if (len !== 0) {
           const start = i - len
-          if (candStart < 0 || start < candStart || (start === candStart && i > candEnd)) {
+          if (start < candStart || (start === candStart && i > candEnd)) {
             candStart = start
             candEnd = i
           }
         }
-        // No later match can start at or before the candidate: it is the leftmost-longest.
-        if (candStart < 0 || i - (depth[st] as number) <= candStart) continue
-      } else if (!final || candStart < 0) {
+      } else if (!final) {
         break
       }
+
+      // No later match can start at or before the candidate: it is the leftmost-longest.
+      if (i < n && i - (depth[st] as number) <= candStart) continue
+      if (i >= n && !final && i - (depth[st] as number) <= candStart) break
 
       if (candStart > emitted) out.push(buf.subarray(emitted, candStart))
       if (runBytes === undefined) {
         out.push(MASKED)
       } else {
         out.push(buf.subarray(candStart, candEnd))
-        this.#inRun = true
+        inRun = true
         this.#runMasked = false
       }
       emitted = candEnd
@@ -142,19 +160,65 @@ export class MatchFilter {
       candStart = -1
       candEnd = -1
     }
+    this.#inRun = inRun
 
     // Hold back exactly the bytes a future match could start in (the automaton's depth); an
     // unconfirmed candidate always lies inside them, else it would have been applied above.
-    const keepFrom = final || this.#inRun ? n : n - (depth[st] as number)
+    const keepFrom = final || inRun ? n : n - (depth[st] as number)
     if (keepFrom > emitted) out.push(buf.subarray(emitted, keepFrom))
     // Copy what is kept: the caller may reuse its chunk after write() returns.
     this.#pending = keepFrom < n ? Buffer.from(buf.subarray(keepFrom)) : EMPTY
-    this.#state = final || this.#inRun ? 0 : st
+    this.#state = final || inRun ? 0 : st
     this.#candStart = candStart >= 0 ? candStart - keepFrom : -1
     this.#candEnd = candStart >= 0 ? candEnd - keepFrom : -1
 
     if (out.length === 0) return EMPTY
 
     return out.length === 1 ? (out[0] as Buffer) : Buffer.concat(out)
+  }
+}
+
+/**
+ * Finds the next byte that can begin a match. With few such bytes (URL parameters begin
+ * with `?` or `&`) it uses Buffer.indexOf, which is memchr and skips most of the output at
+ * native speed; otherwise a table lookup per byte.
+ */
+class StartSkipper {
+  readonly #buf: Buffer
+  readonly #set: Uint8Array
+  readonly #bytes: readonly number[] | undefined
+  readonly #nextAt: number[]
+
+  constructor(automaton: ByteAutomaton, buf: Buffer) {
+    this.#buf = buf
+    this.#set = automaton.startSet
+    this.#bytes = automaton.startBytes.length <= 3 ? automaton.startBytes : undefined
+    this.#nextAt = this.#bytes === undefined ? [] : this.#bytes.map(() => -1)
+  }
+
+  /** The first index >= from holding a possible start byte, or the buffer's length. */
+  next(from: number): number {
+    const buf = this.#buf
+    const n = buf.length
+    const bytes = this.#bytes
+    if (bytes === undefined) {
+      const set = this.#set
+      let i = from
+      while (i < n && set[buf[i] as number] === 0) i++
+
+      return i
+    }
+    let best = n
+    for (let k = 0; k < bytes.length; k++) {
+      let at = this.#nextAt[k] as number
+      if (at < from) {
+        at = buf.indexOf(bytes[k] as number, from)
+        if (at < 0) at = n
+        this.#nextAt[k] = at
+      }
+      if (at < best) best = at
+    }
+
+    return best
   }
 }

@@ -26,22 +26,24 @@ export class TimestampedStream {
   continuation = false
   /** A `\r` ended the last write; a `\n` starting the next one completes that line. */
   swallowLf = false
-  readonly tag: string
+  readonly #tags: [Buffer, Buffer]
 
   constructor(streamId: number, type: 'O' | 'E') {
-    this.tag = ` ${(streamId & 0xff).toString(16).padStart(2, '0')}${type}`
+    const tag = ` ${(streamId & 0xff).toString(16).padStart(2, '0')}${type}`
+    this.#tags = [Buffer.from(`${tag} `, 'latin1'), Buffer.from(`${tag}+`, 'latin1')]
   }
-}
 
-function pad(value: number, width: number): string {
-  return String(value).padStart(width, '0')
+  /** The 5 bytes after the time: ` 01O ` or ` 01O+`. */
+  tagBytes(continuation: boolean): Buffer {
+    return this.#tags[continuation ? 1 : 0]
+  }
 }
 
 export class Timestamper {
   readonly #clock: MicroClock
   #open: TimestampedStream | undefined
-  #cachedSecond = -1
-  #cachedPrefix = ''
+  #cachedMicros = -1
+  #cachedStamp = Buffer.alloc(27)
 
   constructor(clock: MicroClock) {
     this.#clock = clock
@@ -49,18 +51,7 @@ export class Timestamper {
 
   /** `2026-05-20T10:15:30.123456Z 01O ` + line type, as bytes. */
   header(stream: TimestampedStream, continuation: boolean): Buffer {
-    const micros = this.#clock()
-    const second = Math.floor(micros / 1_000_000)
-    if (second !== this.#cachedSecond) {
-      this.#cachedSecond = second
-      this.#cachedPrefix = new Date(second * 1000).toISOString().slice(0, 20)
-    }
-    const fraction = pad(micros - second * 1_000_000, 6)
-
-    return Buffer.from(
-      `${this.#cachedPrefix}${fraction}Z${stream.tag}${continuation ? '+' : ' '}`,
-      'latin1',
-    )
+    return Buffer.concat([this.#stamp(), stream.tagBytes(continuation)])
   }
 
   /** Ends the partial line of whichever stream has one open. */
@@ -84,7 +75,11 @@ export class Timestamper {
     out.push(this.header(stream, false), bytes, NL)
   }
 
-  /** Adds headers to a stream's bytes; pushes the pieces to write onto `out`. */
+  /**
+   * Adds headers to a stream's bytes; pushes the result onto `out`. Every line of one write
+   * carries the same time: the bytes arrived together, and reading the clock once per write
+   * instead of per line keeps short-line output fast.
+   */
   lines(stream: TimestampedStream, bytes: Buffer, out: Buffer[]): void {
     const n = bytes.length
     if (n === 0) return
@@ -96,14 +91,18 @@ export class Timestamper {
         pos = 1
       }
     }
+    if (pos === n) return
     if (this.#open !== undefined && this.#open !== stream) this.closeOpenLine(out)
 
+    const stamp = this.#stamp()
+    const headers = [Buffer.concat([stamp, stream.tagBytes(false)]), Buffer.concat([stamp, stream.tagBytes(true)])]
+    const b = new ByteBuilder(n + (n >> 1) + 2 * TIMESTAMP_HEADER_BYTES)
     // Next `\n` / `\r` at or after pos; searched again only once passed (linear overall).
     let nextLf = -1
     let nextCr = -1
     while (pos < n) {
       if (!stream.lineOpen) {
-        out.push(this.header(stream, stream.continuation))
+        b.append(headers[stream.continuation ? 1 : 0] as Buffer, 0, TIMESTAMP_HEADER_BYTES)
         stream.lineOpen = true
         stream.lineBytes = 0
         stream.continuation = false
@@ -115,28 +114,43 @@ export class Timestamper {
       const room = TIMESTAMP_LINE_LIMIT_BYTES - stream.lineBytes
 
       if (stop - pos < room && stop < n) {
-        pos = this.#endLine(stream, bytes, pos, stop, out)
+        pos = this.#endLine(stream, bytes, pos, stop, b)
       } else if (n - pos < room) {
-        out.push(bytes.subarray(pos))
+        b.append(bytes, pos, n)
         stream.lineBytes += n - pos
         pos = n
       } else {
-        pos = this.#splitLong(stream, bytes, pos, room, out)
+        pos = this.#splitLong(stream, bytes, pos, room, b)
       }
     }
+    out.push(b.take())
+  }
+
+  /** 27 bytes `YYYY-MM-DDTHH:MM:SS.ffffffZ` for the current time. */
+  #stamp(): Buffer {
+    const micros = this.#clock()
+    if (micros !== this.#cachedMicros) {
+      this.#cachedMicros = micros
+      const second = Math.floor(micros / 1_000_000)
+      const iso = new Date(second * 1000).toISOString().slice(0, 20)
+      const fraction = String(micros - second * 1_000_000).padStart(6, '0')
+      this.#cachedStamp = Buffer.from(`${iso}${fraction}Z`, 'latin1')
+    }
+
+    return this.#cachedStamp
   }
 
   /** The line ends at `stop` (a `\n` or `\r`); returns where the next one starts. */
-  #endLine(stream: TimestampedStream, bytes: Buffer, pos: number, stop: number, out: Buffer[]): number {
+  #endLine(stream: TimestampedStream, bytes: Buffer, pos: number, stop: number, b: ByteBuilder): number {
     const endsWithLf = bytes[stop] === 0x0a || bytes[stop + 1] === 0x0a
     const next = bytes[stop] === 0x0a ? stop + 1 : bytes[stop + 1] === 0x0a ? stop + 2 : stop + 1
-    out.push(bytes.subarray(pos, next))
+    b.append(bytes, pos, next)
     stream.lineOpen = false
     this.#open = undefined
     if (endsWithLf) return next
 
     // A lone `\r`: the entry ends here, the rest of the line is a continuation.
-    out.push(NL)
+    b.appendByte(0x0a)
     stream.continuation = true
     stream.swallowLf = next === bytes.length
 
@@ -144,18 +158,52 @@ export class Timestamper {
   }
 
   /** 8 KiB without a line end: cut (UTF-8 safe), end with `\n`, continue with `+`. */
-  #splitLong(stream: TimestampedStream, bytes: Buffer, pos: number, room: number, out: Buffer[]): number {
+  #splitLong(stream: TimestampedStream, bytes: Buffer, pos: number, room: number, b: ByteBuilder): number {
     let cut = pos + room
     // Back up over continuation bytes so a character is not split between two entries.
     let back = cut
     while (back > pos && cut - back < 3 && ((bytes[back] as number) & 0xc0) === 0x80) back--
     if (back > pos && back < cut && (bytes[back] as number) >= 0xc0) cut = back
-    out.push(bytes.subarray(pos, cut), NL)
+    b.append(bytes, pos, cut)
+    b.appendByte(0x0a)
     stream.lineOpen = false
     stream.continuation = true
     this.#open = undefined
 
     return cut
+  }
+}
+
+/** A growable output buffer: one copy per piece instead of one Buffer object per piece. */
+class ByteBuilder {
+  #buf: Buffer
+  #length = 0
+
+  constructor(capacity: number) {
+    this.#buf = Buffer.allocUnsafe(capacity)
+  }
+
+  append(src: Buffer, start: number, end: number): void {
+    const len = end - start
+    this.#ensure(len)
+    src.copy(this.#buf, this.#length, start, end)
+    this.#length += len
+  }
+
+  appendByte(byte: number): void {
+    this.#ensure(1)
+    this.#buf[this.#length++] = byte
+  }
+
+  take(): Buffer {
+    return this.#buf.subarray(0, this.#length)
+  }
+
+  #ensure(extra: number): void {
+    if (this.#length + extra <= this.#buf.length) return
+    const grown = Buffer.allocUnsafe(Math.max(this.#buf.length * 2, this.#length + extra))
+    this.#buf.copy(grown, 0, 0, this.#length)
+    this.#buf = grown
   }
 }
 

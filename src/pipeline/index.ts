@@ -5,3 +5,22 @@ export { expandVariables, expandText } from './variables/expand.js'
 export { slugify } from './variables/slug.js'
 export { parseExpression, evaluateExpression, ExpressionSyntaxError } from './rules/expression.js'
 export type * from './types.js'
+export {
+  applyDotenv,
+  artifactProducers,
+  cancelRun,
+  createPipelineRun,
+  hasWarnings,
+  isFailureAllowed,
+  jobRuntimeVariables,
+  jobState,
+  jobVariables,
+  nextRunnable,
+  pipelineStatus,
+  playManualJob,
+  prerequisites,
+  recordResult,
+} from './scheduler.js'
+export type { JobResult, JobState, JobStatus, PipelineRun, PipelineStatus, RunOptions } from './scheduler.js'
+export { parseDotenv, DOTENV_MAX_BYTES, DOTENV_MAX_VARIABLES } from './dotenv.js'
+export type { DotenvResult, DotenvLimits } from './dotenv.js'

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { evaluateExpression, parseExpression } from '../../src/pipeline/index.js'
+import { evaluateExpression, ExpressionSyntaxError, parseExpression } from '../../src/pipeline/index.js'
 import { commitAll, compileYaml, expectErrors, expectPlan, gitIn, job, layout, makeRepo, vars, writeFiles } from './helpers/repo.js'
 import { compilePipeline } from '../../src/pipeline/index.js'
 
@@ -89,7 +89,7 @@ d-negated:
 
 test('invalid expressions are refused at lint time', () => {
   for (const expression of ['$A = "x"', '$A == main', '${A} == "x"', '($A == "x"', '$A ==', '$A =~ /a/', '$A =~ /ab/g', '$A =~ /(?=x)y/', '$A =~ //']) {
-    assert.throws(() => parseExpression(expression), undefined, expression)
+    assert.throws(() => parseExpression(expression), ExpressionSyntaxError, expression)
   }
   for (const expression of ['$A =~ "main"', '"main" == $B', '$A', '($A || $B) && $C != null', '$A =~ /ab/imsU']) {
     assert.doesNotThrow(() => parseExpression(expression), expression)

@@ -3,6 +3,14 @@
  * the same chain: masking (per stream) -> timestamps -> output limit -> trace buffer.
  * Each job gets its own JobLog and nothing is shared between them, so concurrent jobs'
  * logs never mix.
+ *
+ * Choices where the spec leaves room:
+ * - Script output is never decoded: invalid UTF-8 and binary bytes pass through as they are
+ *   (the official runner's U+FFFD replacement is optional and would cost a decode pass).
+ * - Runner messages and section markers use stream 00, type O, in timestamp headers.
+ * - Section names outside `[a-zA-Z0-9_.-]` get `_` for each other character, since GitLab
+ *   would show the marker as text otherwise.
+ * - Runner messages are masked like script output (they may quote a secret's value).
  */
 import { createMicroClock } from './clock.js'
 import { MaskRules, StreamMasker } from './masker.js'

@@ -54,6 +54,7 @@ export class Coordinator {
   private readonly faults = new FaultQueue()
   private readonly closing = new AbortController()
   private readonly children = new Set<() => void>()
+  private readonly inFlightCounters = new Map<string, { now: number; max: number }>()
   private baseUrl: URL | undefined
 
   constructor(
@@ -81,6 +82,13 @@ export class Coordinator {
     return this.faults.size
   }
 
+  /** Requests to `endpoint` being answered right now (e.g. held job requests) and the most at once. */
+  inFlight(endpoint: RecordedRequest['endpoint']): { now: number; max: number } {
+    const counter = this.inFlightCounters.get(endpoint ?? 'unknown')
+
+    return { now: counter?.now ?? 0, max: counter?.max ?? 0 }
+  }
+
   /** Starts listening; startCoordinator calls it once. */
   async listen(): Promise<void> {
     this.server.on('request', createDispatcher({
@@ -91,6 +99,7 @@ export class Coordinator {
       requests: this.requests,
       serverUrl: () => this.serverUrl(),
       closing: this.closing.signal,
+      inFlight: this.inFlightCounters,
       track: (kill) => {
         this.children.add(kill)
 

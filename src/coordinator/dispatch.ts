@@ -20,6 +20,8 @@ export interface DispatchDeps {
   serverUrl: () => URL
   closing: AbortSignal
   track: RouteContext['track']
+  /** Requests being answered now, and the most seen at once, per endpoint. */
+  inFlight: Map<string, { now: number; max: number }>
 }
 
 function findRoute(routes: Route[], method: string, path: string): { route: Route; params: string[] } | undefined {
@@ -89,6 +91,11 @@ async function handle(deps: DispatchDeps, req: IncomingMessage, res: ServerRespo
     record.status = res.statusCode
     deps.state.events.emit('request', record)
   })
+  const counter = deps.inFlight.get(record.endpoint ?? 'unknown') ?? { now: 0, max: 0 }
+  deps.inFlight.set(record.endpoint ?? 'unknown', counter)
+  counter.now++
+  counter.max = Math.max(counter.max, counter.now)
+  res.once('close', () => counter.now--)
 
   if (found === undefined) {
     await drain(req)

@@ -88,3 +88,15 @@ test('close ends a held request at once', async () => {
     await g.close()
   }
 })
+
+test('held job requests are counted in flight, with the most seen at once', async () => {
+  const runner = f.coordinator.createRunner({ tags: ['lp5'], runUntagged: false })
+  const version = await lastUpdateOf(runner.token)
+  const held = [1, 2].map(() => call(f.coordinator.url, 'POST', '/api/v4/jobs/request', { json: { token: runner.token, last_update: version } }))
+  await sleep(100)
+
+  assert.equal(f.coordinator.inFlight('request').now, 2)
+  await Promise.all(held)
+  assert.equal(f.coordinator.inFlight('request').now, 0)
+  assert.ok(f.coordinator.inFlight('request').max >= 2)
+})

@@ -59,8 +59,14 @@ async function parseMultipart(ctx: RouteContext, uploadDir: string): Promise<Par
     writes.push(pipeline(stream, counter, createWriteStream(file.tempPath)))
   })
 
-  await pipeline(ctx.req, parser)
-  await Promise.all(writes)
+  try {
+    await pipeline(ctx.req, parser)
+    await Promise.all(writes)
+  } catch (err) {
+    await Promise.allSettled(writes)
+    if (result.file !== undefined) await rm(result.file.tempPath, { force: true })
+    throw err
+  }
 
   return result
 }

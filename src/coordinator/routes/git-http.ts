@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process'
 import { basename, dirname } from 'node:path'
+import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { header, sendMessage, type RouteContext } from '../http.js'
 import type { ProjectRecord } from '../types.js'
@@ -79,29 +80,51 @@ async function runBackend(ctx: RouteContext, project: ProjectRecord, rest: strin
 
   const child = spawn('git', ['http-backend'], { env, stdio: ['pipe', 'pipe', 'ignore'] })
   const untrack = ctx.track(() => child.kill('SIGKILL'))
-  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()))
+  const exited = new Promise<void>((resolve) => {
+    child.once('close', () => resolve())
+    child.once('error', () => resolve())
+  })
   const input = pipeline(ctx.req, child.stdin).catch(() => undefined)
 
-  let buffered = Buffer.alloc(0)
-  let headDone = false
-  for await (const chunk of child.stdout) {
-    if (headDone) {
-      if (!ctx.res.write(chunk as Buffer)) await new Promise((resolve) => ctx.res.once('drain', resolve))
-      continue
-    }
-    buffered = Buffer.concat([buffered, chunk as Buffer])
-    const text = buffered.toString('latin1')
-    const end = /\r?\n\r?\n/.exec(text)
-    if (end === null) continue
-    const { status, headers } = parseCgiHead(text.slice(0, end.index))
+  try {
+    const head = await readCgiHead(child.stdout)
+    if (head === undefined) return sendMessage(ctx.res, 500, 'git http-backend gave no answer')
+    const { status, headers } = parseCgiHead(head.head)
     ctx.res.writeHead(status, headers)
-    ctx.res.write(buffered.subarray(end.index + end[0].length))
-    headDone = true
+    ctx.res.write(head.rest)
+    // A client that goes away mid-pack just ends the backend.
+    await pipeline(child.stdout, ctx.res).catch(() => child.kill('SIGKILL'))
+  } finally {
+    await Promise.all([input, exited])
+    untrack()
   }
-  await Promise.all([input, exited])
-  untrack()
-  if (!headDone) return sendMessage(ctx.res, 500, 'git http-backend gave no answer')
-  ctx.res.end()
+}
+
+/** Reads CGI output up to the blank line after the headers; leaves the stream paused after it. */
+function readCgiHead(stdout: Readable): Promise<{ head: string; rest: Buffer } | undefined> {
+  return new Promise((resolve) => {
+    let buffered = Buffer.alloc(0)
+    const cleanup = (): void => {
+      stdout.off('data', onData)
+      stdout.off('end', onEnd)
+      stdout.off('error', onEnd)
+    }
+    const onData = (chunk: Buffer): void => {
+      buffered = Buffer.concat([buffered, chunk])
+      const end = /\r?\n\r?\n/.exec(buffered.toString('latin1'))
+      if (end === null) return
+      cleanup()
+      stdout.pause()
+      resolve({ head: buffered.subarray(0, end.index).toString('latin1'), rest: buffered.subarray(end.index + end[0].length) })
+    }
+    const onEnd = (): void => {
+      cleanup()
+      resolve(undefined)
+    }
+    stdout.on('data', onData)
+    stdout.once('end', onEnd)
+    stdout.once('error', onEnd)
+  })
 }
 
 async function serveGit(ctx: RouteContext): Promise<void> {

@@ -1,0 +1,5 @@
+/** Every figure, in the order of issue #7. */
+import type { Figure } from '../lib/types.js'
+import { pipelineCompileFigure } from './pipeline-compile.js'
+
+export const FIGURES: readonly Figure[] = [pipelineCompileFigure]

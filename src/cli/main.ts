@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url'
 import { Command, CommanderError, Option } from 'commander'
 import { formatError, GlrunnerError } from '../core/errors.js'
 import { GLRUNNER_VERSION } from '../core/version.js'
+import { execCommand } from './exec.js'
 import { listCommand } from './list.js'
 import { registerCommand } from './register.js'
 import { runSingleCommand } from './run-single.js'
@@ -25,6 +26,7 @@ Examples:
   glrunner verify --delete
   glrunner run
   glrunner unregister --name build-box
+  glrunner exec                       run this repository's .gitlab-ci.yml locally
 `
 
 export function buildProgram(): Command {
@@ -43,6 +45,7 @@ export function buildProgram(): Command {
   program.addCommand(listCommand())
   program.addCommand(runCommand())
   program.addCommand(runSingleCommand())
+  program.addCommand(execCommand())
 
   // addCommand() does not pass settings down: every command throws instead of exiting,
   // so main() decides the exit status in one place.

@@ -1,0 +1,164 @@
+/**
+ * `glrunner exec [JOB…]`: runs the repository's .gitlab-ci.yml on this machine, through the
+ * same coordinator, runner API and job engine that serve real GitLab jobs. Uncommitted
+ * changes are included (a snapshot commit, made without touching the user's branch,
+ * index or stash). `--example` runs the built-in example pipeline in a temporary folder.
+ */
+import { execFile } from 'node:child_process'
+import { cp, mkdtemp, writeFile } from 'node:fs/promises'
+import { availableParallelism, tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import { Command, Option } from 'commander'
+import { stringify } from 'yaml'
+import { ConfigError, GlrunnerError } from '../core/errors.js'
+import { formatExecLogger } from './exec-logger.js'
+import { compilePipeline, type CompileError } from '../pipeline/index.js'
+import { formatJobList, formatSummary, listJobs } from '../local/exec-report.js'
+import { runPipeline } from '../local/run-pipeline.js'
+import { restrictPlan, selectJobs } from '../local/select-jobs.js'
+import { snapshotWorkTree } from '../local/snapshot.js'
+import { cleanStateDir, prepareStateDir } from '../local/state-dir.js'
+import { parseNonNegativeInteger } from './option-parsers.js'
+
+const execFileAsync = promisify(execFile)
+
+interface ExecFlags {
+  cwd?: string
+  file: string
+  executor: string
+  variable: string[]
+  manual: string[]
+  needs?: boolean
+  onlyNeeds?: boolean
+  list?: boolean
+  listJson?: boolean
+  preview?: boolean
+  summaryJson?: string
+  concurrency: number
+  clean?: boolean
+  example?: boolean
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value]
+}
+
+function parseVariables(entries: string[]): Record<string, string> {
+  const variables: Record<string, string> = {}
+  for (const entry of entries) {
+    const equals = entry.indexOf('=')
+    if (equals <= 0) throw new ConfigError(`--variable ${JSON.stringify(entry)} is not KEY=VALUE`, { hint: 'Write it as --variable NAME=value.' })
+    variables[entry.slice(0, equals)] = entry.slice(equals + 1)
+  }
+
+  return variables
+}
+
+function formatCompileErrors(errors: CompileError[]): string {
+  return errors
+    .map((error) => `${error.file}${error.line !== undefined ? `:${error.line}` : ''}: ${error.key ? `${error.key}: ` : ''}${error.message}`)
+    .join('\n  ')
+}
+
+/** Copies the built-in example into a fresh git repository and returns its path. */
+async function prepareExample(): Promise<string> {
+  const source = fileURLToPath(new URL('../../examples/basic', import.meta.url))
+  const target = await mkdtemp(join(tmpdir(), 'glrunner-example-'))
+  await cp(source, target, { recursive: true })
+  const env = { ...process.env, GIT_AUTHOR_NAME: 'glrunner example', GIT_AUTHOR_EMAIL: 'example@glrunner.invalid', GIT_COMMITTER_NAME: 'glrunner example', GIT_COMMITTER_EMAIL: 'example@glrunner.invalid' }
+  for (const args of [['init', '-q', '-b', 'main'], ['add', '-A'], ['commit', '-q', '-m', 'glrunner example pipeline']]) {
+    await execFileAsync('git', args, { cwd: target, env })
+  }
+
+  return target
+}
+
+async function repositoryTopLevel(dir: string): Promise<string> {
+  try {
+    const { stdout } = await execFileAsync('git', ['rev-parse', '--show-toplevel'], { cwd: dir })
+
+    return stdout.trim()
+  } catch {
+    throw new GlrunnerError('GLR_NOT_A_REPOSITORY', `${dir} is not inside a git repository`, {
+      failureReason: 'runner_configuration_error',
+      hint: 'Run glrunner exec in a git work tree with a .gitlab-ci.yml (or pass --cwd), or try glrunner exec --example.',
+    })
+  }
+}
+
+async function execAction(jobNames: string[], flags: ExecFlags, command: Command): Promise<void> {
+  const out = (text: string) => process.stdout.write(text)
+  const colour = process.stdout.isTTY === true && process.env.NO_COLOR === undefined
+  const projectDir = flags.example ? await prepareExample() : resolve(flags.cwd ?? process.cwd())
+  if (flags.example) out(`example pipeline copied to ${projectDir}\n`)
+  const topLevel = await repositoryTopLevel(projectDir)
+
+  if (flags.clean) {
+    out(`removed ${await cleanStateDir(topLevel)}\n`)
+
+    return
+  }
+
+  const compiled = await compilePipeline({ projectDir: topLevel, ciFile: flags.file, variables: parseVariables(flags.variable) })
+  for (const warning of compiled.warnings) process.stderr.write(`WARNING: ${warning}\n`)
+  if (!compiled.ok) {
+    throw new ConfigError(`${flags.file} is invalid:\n  ${formatCompileErrors(compiled.errors)}`, { hint: 'Fix the errors above; nothing was run.' })
+  }
+
+  const selection = selectJobs(compiled.pipeline, jobNames, { onlyNeeds: flags.onlyNeeds === true })
+  const plan = restrictPlan(compiled.pipeline, selection)
+  if (flags.listJson) return void out(`${JSON.stringify(listJobs(plan), null, 2)}\n`)
+  if (flags.list) return void out(formatJobList(plan))
+  if (flags.preview) return void out(stringify({ stages: plan.stages, jobs: plan.jobs }))
+  if (plan.jobs.length === 0) return void out('no jobs to run: rules and workflow excluded every job\n')
+
+  const state = await prepareStateDir(topLevel)
+  const snapshot = await snapshotWorkTree({ projectDir: topLevel, stateDir: state.root })
+  const summary = await runPipeline({
+    plan,
+    snapshot,
+    state,
+    executor: flags.executor,
+    concurrency: flags.concurrency,
+    manualJobs: [...flags.manual, ...selection.named],
+    logger: formatExecLogger(command),
+    write: out,
+    colour,
+  })
+
+  out(formatSummary(summary, colour))
+  if (flags.summaryJson) {
+    await writeFile(flags.summaryJson, `${JSON.stringify({ status: summary.status, jobs: summary.jobs }, null, 2)}\n`)
+  }
+  if (summary.status !== 'success') process.exitCode = 1
+}
+
+export function execCommand(): Command {
+  return new Command('exec')
+    .description("run the repository's .gitlab-ci.yml on this machine (uncommitted changes included)")
+    .argument('[jobs...]', 'run only these jobs and what they need')
+    .option('--cwd <dir>', 'the repository to run (default: the current folder)')
+    .option('--file <path>', 'the CI file, relative to the repository', '.gitlab-ci.yml')
+    .addOption(new Option('--executor <name>', 'where jobs run').default('shell'))
+    .option('--variable <KEY=VALUE>', 'pipeline variable (repeatable; highest precedence)', collect, [])
+    .option('--manual <job>', 'also run this manual job (repeatable)', collect, [])
+    .option('--needs', 'run the named jobs and what they need (the default)')
+    .option('--only-needs', 'run only what the named jobs need, not the jobs themselves')
+    .option('--list', 'list the jobs (stage, when, allow_failure, needs) and exit')
+    .option('--list-json', 'list the jobs as JSON and exit')
+    .option('--preview', 'print the compiled pipeline as YAML and exit')
+    .option('--summary-json <file>', 'write the pipeline status and per-job results as JSON')
+    .addOption(new Option('--concurrency <n>', 'jobs at once').argParser(parseNonNegativeInteger).default(availableParallelism()))
+    .option('--clean', 'remove the .glrunner state folder (builds, caches, logs) and exit')
+    .option('--example', 'run the built-in example pipeline in a temporary folder')
+    .addHelpText('after', `
+Examples:
+  glrunner exec                      run the whole pipeline
+  glrunner exec unit-tests           run unit-tests and the jobs it needs
+  glrunner exec --list               show the jobs the pipeline would run
+  glrunner exec --variable DEPLOY=1  set a pipeline variable
+  glrunner exec --example            run the built-in example`)
+    .action(execAction)
+}

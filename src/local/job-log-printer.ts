@@ -1,0 +1,62 @@
+/**
+ * Turns the raw job logs of a local pipeline into terminal output: each line prefixed with
+ * its job name, the per-line timestamp headers and section markers removed (they are for
+ * GitLab's viewer), colour kept on a TTY and stripped when piped. Lines of concurrent jobs
+ * never interleave mid-line: a partial line is held until its newline arrives.
+ */
+
+// 32-byte timestamp header: `2026-05-20T10:15:30.123456Z 00O ` (+ or space at byte 31).
+const TIMESTAMP_HEADER = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z [0-9a-f]{2}[OE][ +]/
+const SECTION_MARKER = /section_(?:start|end):\d+:[A-Za-z0-9_.-]+(?:\[[^\]]*\])?\r\x1b\[0K/g
+const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g
+
+const JOB_COLOURS = ['\x1b[36m', '\x1b[35m', '\x1b[34m', '\x1b[33m', '\x1b[32m', '\x1b[96m', '\x1b[95m', '\x1b[94m']
+
+export interface PrinterOptions {
+  colour: boolean
+  write: (text: string) => void
+}
+
+export class JobLogPrinter {
+  readonly #pending = new Map<string, string>()
+  readonly #colours = new Map<string, string>()
+  readonly #width: number
+
+  constructor(
+    private readonly options: PrinterOptions,
+    jobNames: string[],
+  ) {
+    this.#width = Math.min(30, Math.max(4, ...jobNames.map((name) => name.length)))
+    jobNames.forEach((name, index) => this.#colours.set(name, JOB_COLOURS[index % JOB_COLOURS.length] ?? ''))
+  }
+
+  /** Feeds a chunk of one job's raw trace. */
+  write(jobName: string, chunk: Buffer): void {
+    const text = (this.#pending.get(jobName) ?? '') + chunk.toString('utf8')
+    const lines = text.split('\n')
+    this.#pending.set(jobName, lines.pop() ?? '')
+    for (const line of lines) this.#printLine(jobName, line)
+  }
+
+  /** Prints whatever partial line a job left (at its end). */
+  flush(jobName: string): void {
+    const rest = this.#pending.get(jobName)
+    this.#pending.delete(jobName)
+    if (rest !== undefined && rest !== '') this.#printLine(jobName, rest)
+  }
+
+  #printLine(jobName: string, rawLine: string): void {
+    const withoutHeader = rawLine.replace(TIMESTAMP_HEADER, '')
+    let line = withoutHeader.replace(SECTION_MARKER, '')
+    // A line that only held a section marker is GitLab's folding, not output.
+    if (line !== withoutHeader && line.replace(ANSI, '').trim() === '') return
+    // A carriage return redraws the line on a terminal: keep only what is visible last.
+    const lastReturn = line.lastIndexOf('\r')
+    if (lastReturn >= 0) line = line.slice(lastReturn + 1)
+    if (!this.options.colour) line = line.replace(ANSI, '')
+
+    const label = jobName.length > this.#width ? `${jobName.slice(0, this.#width - 1)}…` : jobName.padEnd(this.#width)
+    const prefix = this.options.colour ? `${this.#colours.get(jobName) ?? ''}${label}\x1b[0m │ ` : `${label} | `
+    this.options.write(`${prefix}${line}${this.options.colour ? '\x1b[0m' : ''}\n`)
+  }
+}

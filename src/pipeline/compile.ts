@@ -12,7 +12,7 @@ import { PipelineConfigError } from './config-problem.js'
 import { deriveGitContext } from './git-context.js'
 import { lintGraph } from './graph/lint-graph.js'
 import { expandParallel } from './graph/parallel.js'
-import { loadConfiguration } from './include/expand-includes.js'
+import { type Definitions, loadConfiguration } from './include/expand-includes.js'
 import { buildJobs, type ConcreteJob } from './compile-jobs.js'
 import { evaluateWorkflow } from './compile-workflow.js'
 import { createRepoFacts } from './rules/repo-facts.js'
@@ -22,17 +22,37 @@ import { prePipelineVariables, type PipelineFacts } from './variables/predefined
 
 export async function compilePipeline(options: CompileOptions): Promise<CompileResult> {
   const warnings: string[] = []
+  const located: { definitions?: Definitions } = {}
   try {
-    const pipeline = await compile(options, warnings)
+    const pipeline = await compile(options, warnings, located)
 
     return { ok: true, pipeline, warnings }
   } catch (error) {
-    if (error instanceof PipelineConfigError) return { ok: false, errors: error.problems, warnings }
+    if (error instanceof PipelineConfigError) {
+      return { ok: false, errors: error.problems.map((problem) => locate(problem, located.definitions)), warnings }
+    }
     throw error
   }
 }
 
-async function compile(options: CompileOptions, warnings: string[]): Promise<PipelinePlan> {
+/** Points a problem at the file and line where its job or top-level key was defined. */
+function locate(problem: CompileError, definitions: Definitions | undefined): CompileError {
+  if (definitions === undefined || problem.line !== undefined) return problem
+  let entry: string | undefined
+  const key = problem.key ?? ''
+  if (key.startsWith('jobs:')) {
+    const rest = key.slice('jobs:'.length)
+    entry = [...definitions.keys()].filter((name) => rest === name || rest.startsWith(`${name}:`)).sort((a, b) => b.length - a.length)[0]
+  } else if (key === 'jobs') {
+    entry = /^jobs (.+) config should implement/.exec(problem.message)?.[1]
+  } else if (key !== '') entry = key.split(':')[0]
+  const found = entry === undefined ? undefined : definitions.get(entry)
+  if (found === undefined) return problem
+
+  return { ...problem, file: found.file, ...(found.line === undefined ? {} : { line: found.line }) }
+}
+
+async function compile(options: CompileOptions, warnings: string[], located: { definitions?: Definitions }): Promise<PipelinePlan> {
   const projectDir = resolve(options.projectDir)
   const ciFile = options.ciFile ?? '.gitlab-ci.yml'
   const source = options.source ?? 'push'
@@ -51,12 +71,14 @@ async function compile(options: CompileOptions, warnings: string[]): Promise<Pip
   const repo = createRepoFacts(projectDir, git, source)
   const ruleBase = { repo, file: ciFile, warnings }
 
-  const config = await loadConfiguration(ciFile, options.inputs, {
+  const { config, definitions } = await loadConfiguration(ciFile, options.inputs, {
     projectDir,
+    ...(options.ciContent === undefined ? {} : { rootText: options.ciContent }),
     mappings: options.includeMappings ?? {},
     rules: { ...ruleBase, variables: rawValues(preVariables), lookup: (name) => preExpanded[name] },
     warnings,
   })
+  located.definitions = definitions
   resolveExtends(config, ciFile)
   const resolved = resolveReferences(config, ciFile)
 

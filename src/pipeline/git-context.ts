@@ -39,11 +39,20 @@ export async function deriveGitContext(projectDir: string, overrides: Partial<Gi
     throw new GitContextError(`reading HEAD of ${dir}: not a git work tree with a commit`)
   }
 
-  const refs = await deriveRef(dir, overrides)
-  const message = overrides.message ?? (await commitField(dir, '%B'))
-  const remote = parseRemote((await git(dir, ['remote', 'get-url', 'origin']))?.trim())
-  const userName = overrides.userName ?? (await git(dir, ['config', 'user.name']))?.trim() ?? ''
-  const userEmail = overrides.userEmail ?? (await git(dir, ['config', 'user.email']))?.trim() ?? ''
+  // Independent git calls run together: each is a process start on a busy machine.
+  const [refs, message, remoteUrl, name, email, author, timestamp, branch] = await Promise.all([
+    deriveRef(dir, overrides),
+    overrides.message ?? commitField(dir, '%B'),
+    git(dir, ['remote', 'get-url', 'origin']),
+    overrides.userName ?? git(dir, ['config', 'user.name']),
+    overrides.userEmail ?? git(dir, ['config', 'user.email']),
+    overrides.author ?? commitField(dir, '%an <%ae>'),
+    overrides.timestamp ?? commitField(dir, '%cI'),
+    overrides.defaultBranch ?? defaultBranch(dir),
+  ])
+  const remote = parseRemote(remoteUrl?.trim())
+  const userName = name?.trim() ?? ''
+  const userEmail = email?.trim() ?? ''
 
   return {
     sha,
@@ -53,9 +62,9 @@ export async function deriveGitContext(projectDir: string, overrides: Partial<Gi
     tagMessage: refs.tagMessage,
     // git log appends one newline after %B; the stored message keeps its own.
     message: overrides.message === undefined ? message.replace(/\n$/, '') : message,
-    author: overrides.author ?? (await commitField(dir, '%an <%ae>')).trim(),
-    timestamp: overrides.timestamp ?? (await commitField(dir, '%cI')).trim(),
-    defaultBranch: overrides.defaultBranch ?? (await defaultBranch(dir)),
+    author: author.trim(),
+    timestamp: timestamp.trim(),
+    defaultBranch: branch,
     projectPath: overrides.projectPath ?? remote?.path ?? `local/${basename(dir)}`,
     serverUrl: overrides.serverUrl ?? remote?.serverUrl ?? 'https://gitlab.com',
     userName,

@@ -24,3 +24,5 @@ export {
 export type { JobResult, JobState, JobStatus, PipelineRun, PipelineStatus, RunOptions } from './scheduler.js'
 export { parseDotenv, DOTENV_MAX_BYTES, DOTENV_MAX_VARIABLES } from './dotenv.js'
 export type { DotenvResult, DotenvLimits } from './dotenv.js'
+export { compileChildPipeline } from './child-pipeline.js'
+export type { ChildPipelineOptions } from './child-pipeline.js'

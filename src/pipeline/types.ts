@@ -50,6 +50,8 @@ export interface CompileOptions {
   projectDir: string
   /** Path of the CI file relative to projectDir; default `.gitlab-ci.yml`. */
   ciFile?: string
+  /** Text to compile instead of reading ciFile (a child pipeline's generated root). */
+  ciContent?: string
   /** Pipeline variables (`--variable KEY=VALUE`): the highest precedence. */
   variables?: Record<string, string>
   /** Values for the root file's `spec:inputs`. */
@@ -60,8 +62,8 @@ export interface CompileOptions {
   git?: Partial<GitContext>
   /**
    * Offline stand-ins for includes that would need the network. Keys: a remote URL,
-   * `<project>:<file>` or `<project>` (a directory), `template:<Name>`, or a component
-   * address (with or without `@version`). Values: paths, relative to projectDir when relative.
+   * `<project>:<file>` or `<project>` (a directory), `template:<Name>`, a component
+   * address (with or without `@version`), or `artifact:<job>:<path>` (child pipelines). Values: paths, relative to projectDir when relative.
    */
   includeMappings?: Record<string, string>
   /** CI_PIPELINE_ID / CI_PIPELINE_IID; default 1 (the caller keeps the counter). */

@@ -32,12 +32,12 @@ function extendEntry(config: Record<string, unknown>, key: string, ancestors: st
 
   const parents = parentsOf(value, key, file)
   const unknown = parents.filter((parent) => !hasOwn(config, parent))
-  if (unknown.length > 0) fail(file, `${key}: unknown keys in \`extends\` (${unknown.join(', ')})`)
+  if (unknown.length > 0) fail(file, `${key}: unknown keys in \`extends\` (${unknown.join(', ')})`, { key: `jobs:${key}` })
 
   const invalid = parents.filter((parent) => !isPlainObject(config[parent]))
-  if (invalid.length > 0) fail(file, `${key}: invalid base hashes in \`extends\` (${invalid.join(', ')})`)
-  if (ancestors.length > MAX_NESTING_LEVELS) fail(file, `${key}: nesting too deep in \`extends\``)
-  if (ancestors.includes(key)) fail(file, `${key}: circular dependency detected in \`extends\``)
+  if (invalid.length > 0) fail(file, `${key}: invalid base hashes in \`extends\` (${invalid.join(', ')})`, { key: `jobs:${key}` })
+  if (ancestors.length > MAX_NESTING_LEVELS) fail(file, `${key}: nesting too deep in \`extends\``, { key: `jobs:${key}` })
+  if (ancestors.includes(key)) fail(file, `${key}: circular dependency detected in \`extends\``, { key: `jobs:${key}` })
 
   let merged: unknown = {}
   for (const parent of parents) {

@@ -10,7 +10,7 @@ import { applySpecInputs, copyInputs } from '../inputs/spec-inputs.js'
 import { clausesHold, type RuleContext } from '../rules/clauses.js'
 import { deepMerge, isPlainObject } from '../util/objects.js'
 import { expandText } from '../variables/expand.js'
-import { loadYaml } from '../yaml/load-yaml.js'
+import { keyLine, loadYaml } from '../yaml/load-yaml.js'
 import { listFiles, localGlobToRegExp } from './local-files.js'
 
 const MAX_INCLUDES = 150
@@ -38,28 +38,34 @@ interface FileSource {
   origin: Origin
 }
 
+/** Where each top-level key was last defined, for error locations. */
+export type Definitions = Map<string, { file: string; line?: number }>
+
 export async function loadConfiguration(
   ciFile: string,
   rootInputs: Record<string, unknown> | undefined,
-  options: IncludeOptions,
-): Promise<Record<string, unknown>> {
-  const path = join(options.projectDir, ciFile)
-  let text: string
-  try {
-    text = await readFile(path, 'utf8')
-  } catch {
-    fail(ciFile, `The CI configuration file \`${ciFile}\` does not exist in ${options.projectDir}`)
+  options: IncludeOptions & { rootText?: string },
+): Promise<{ config: Record<string, unknown>; definitions: Definitions }> {
+  let text = options.rootText
+  if (text === undefined) {
+    try {
+      text = await readFile(join(options.projectDir, ciFile), 'utf8')
+    } catch {
+      fail(ciFile, `The CI configuration file \`${ciFile}\` does not exist in ${options.projectDir}`)
+    }
   }
 
   const loader = new IncludeLoader(options)
   const origin: Origin = { kind: 'local', rootDir: options.projectDir, label: '' }
+  const config = await loader.processFile({ display: ciFile, text, origin }, rootInputs, true)
 
-  return loader.processFile({ display: ciFile, text, origin }, rootInputs, true)
+  return { config, definitions: loader.definitions }
 }
 
 class IncludeLoader {
   private count = 0
   private readonly listings = new Map<string, Promise<string[]>>()
+  readonly definitions: Definitions = new Map()
 
   constructor(private readonly options: IncludeOptions) {}
 
@@ -92,6 +98,10 @@ class IncludeLoader {
 
     const own: Record<string, unknown> = { ...body }
     delete own.include
+    for (const key of Object.keys(own)) {
+      const line = keyLine(loaded.body, key)
+      this.definitions.set(key, line === undefined ? { file: source.display } : { file: source.display, line })
+    }
 
     return deepMerge(merged, own) as Record<string, unknown>
   }
@@ -142,7 +152,12 @@ class IncludeLoader {
 
     if (typeof entry.project === 'string') return this.resolveProject(entry, from)
     if (typeof entry.artifact === 'string') {
-      fail(from.display, `Included file \`${entry.artifact}\`: include:artifact is only allowed in child pipelines (trigger:include)`)
+      const key = `artifact:${String(entry.job)}:${entry.artifact}`
+      if (this.options.mappings[key] === undefined) {
+        fail(from.display, `Included file \`${entry.artifact}\`: include:artifact is only allowed in child pipelines (trigger:include)`)
+      }
+
+      return [await this.mapped(entry.artifact, [key], 'artifact', from)]
     }
 
     return fail(from.display, `Included file \`${JSON.stringify(entry)}\` does not have a valid include type`)

@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import { compileChildPipeline, compilePipeline } from '../../src/pipeline/index.js'
+import { compileYaml, expectPlan, job, makeRepo, vars } from './helpers/repo.js'
+
+test('errors point at the file and line where the job was defined', async (t) => {
+  const result = await compileYaml(t, 'include: ci/jobs.yml\nok: {script: echo}\n', { files: { 'ci/jobs.yml': '# jobs\n\nbad:\n  scripts: x\n  script: echo\n' } })
+  assert.equal(result.ok, false)
+  if (result.ok) return
+  assert.deepEqual(result.errors, [{ file: 'ci/jobs.yml', line: 3, key: 'jobs:bad', message: 'jobs:bad config contains unknown keys: scripts' }])
+  const extendsError = await compileYaml(t, 'a: {script: echo}\n\nb: {extends: .nope, script: echo}\n')
+  assert.equal(extendsError.ok ? 0 : extendsError.errors[0]?.line, 3)
+})
+
+test('a child pipeline compiles its trigger includes with forwarded variables', async (t) => {
+  const yaml = `variables: {G: global}
+gen:
+  stage: build
+  script: echo
+child:
+  stage: deploy
+  variables: {MODE: fast}
+  trigger:
+    include:
+      - local: ci/child.yml
+      - artifact: generated.yml
+        job: gen
+    strategy: depend
+`
+  const dir = makeRepo(t, { '.gitlab-ci.yml': yaml, 'ci/child.yml': 'in-child:\n  rules: [{if: $CI_PIPELINE_SOURCE == "parent_pipeline"}]\n  script: echo $MODE\n' })
+  const generated = join(dir, 'generated-out.yml')
+  writeFileSync(generated, 'generated-job: {script: echo gen}\n')
+  const parent = { projectDir: dir }
+  const plan = expectPlan(await compilePipeline(parent))
+  const result = await compileChildPipeline({ parent, plan, bridge: job({ ok: true, pipeline: plan, warnings: [] }, 'child'), artifactFiles: { 'gen:generated.yml': generated } })
+  const child = expectPlan(result)
+  assert.deepEqual(child.jobs.map((j) => j.name), ['in-child', 'generated-job'])
+  assert.equal(vars(child.jobs[0]!).MODE, 'fast')
+  assert.equal(vars(child.jobs[0]!).G, 'global')
+  assert.equal(vars(child.jobs[0]!).CI_PIPELINE_SOURCE, 'parent_pipeline')
+})

@@ -67,6 +67,25 @@ export interface Executor {
    * channel instead (docker archive API, SFTP).
    */
   readonly hostProjectDir: string | undefined
+  /**
+   * For executors whose files the runner cannot reach directly (containers, SSH hosts):
+   * moves files between the build environment's project dir and a local folder, so the
+   * runner-side cache and artifact helpers can work on a local mirror. Undefined when
+   * hostProjectDir is set.
+   */
+  readonly files?: BuildFileTransfer
+}
+
+/** Copies files in and out of the build environment's project directory. */
+export interface BuildFileTransfer {
+  /**
+   * Copies these paths (relative to the project dir; directories recursively, symlinks as
+   * symlinks; missing ones skipped) into `localDir`, keeping their relative layout.
+   * `['.']` copies the whole project dir.
+   */
+  download(paths: string[], localDir: string, signal: AbortSignal): Promise<void>
+  /** Copies the contents of `localDir` into the project dir (overwriting files, keeping others). */
+  upload(localDir: string, signal: AbortSignal): Promise<void>
 }
 
 export interface ExecutorProvider {

@@ -87,3 +87,22 @@ export function expectSuccess(record: JobRecord): JobRecord {
 export function sleepMs(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
 }
+
+/**
+ * A clone URL with a live job token, for baselines that fetch from the coordinator as a
+ * job would: a tagged job only a second runner can take is picked over plain HTTP, so it
+ * stays running (job tokens of finished jobs no longer open the repository).
+ */
+export async function holdRunningJob(env: BenchEnv): Promise<{ repoUrl: string; depth: number }> {
+  const holder = env.coordinator.createRunner({ tags: ['bench-holder'], runUntagged: false })
+  env.coordinator.enqueueJob({ project: PROJECT_PATH, script: ['true'], tags: ['bench-holder'] })
+  const response = await fetch(`${env.coordinator.url}/api/v4/jobs/request`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ token: holder.token, info: { features: {} } }),
+  })
+  if (response.status !== 201) throw new BenchError(`picking the holder job answered ${response.status}, expected 201`)
+  const payload = (await response.json()) as { git_info: { repo_url: string; depth: number } }
+
+  return { repoUrl: payload.git_info.repo_url, depth: payload.git_info.depth }
+}

@@ -41,6 +41,8 @@ function runnerStageContext(context: PhaseContext, signal: AbortSignal): RunnerS
     log: run.log,
     payload: sources.payload,
     variables: sources.setup.expanded,
+    rawVariables: sources.setup.variables,
+    flags: run.flags,
     paths: sources.setup.paths,
     hostProjectDir: context.executor.hostProjectDir,
     artifacts: run.request.artifacts,

@@ -1,65 +1,101 @@
 /**
- * restore_cache / archive_cache(_on_failure): which entries apply, and the policy notices.
- * The archive work itself belongs to helpers/cache (in progress elsewhere); this module is
- * the seam it plugs into.
+ * restore_cache / archive_cache(_on_failure), done by the runner itself on the build's
+ * files (the official runner runs its helper binary inside the stage script instead).
+ * Entry selection, keys, policy and the log lines come from helpers/cache; this module
+ * decides when the stages run, picks the store and prints what the helpers report.
+ * Only an unknown policy or an executor without host files fails a cache stage.
  */
+import { ConfigError } from '../../core/errors.js'
 import type { CacheSpec } from '../../gitlab/job-payload.js'
+import { parseCompressionLevel } from '../../helpers/archive/compression-level.js'
+import {
+  cacheEntriesToRestore,
+  cacheEntriesToSave,
+  CachePolicyError,
+  LocalCacheStore,
+  restoreCacheEntry,
+  saveCacheEntry,
+  type CacheEntryOptions,
+  type CacheStore,
+} from '../../helpers/cache/index.js'
+import { projectSlug } from '../builds-dir.js'
+import { hostFiles } from './host-files.js'
+import { printReportLines } from './report-lines.js'
 import type { RunnerStageContext } from './runner-stage.js'
 
-function usable(entry: CacheSpec): boolean {
-  return entry.paths.length > 0 || entry.untracked
-}
-
-function savesOn(entry: CacheSpec, failed: boolean): boolean {
-  const when = entry.when || 'on_success'
-  if (when === 'always') return true
-
-  return failed ? when === 'on_failure' : when === 'on_success'
-}
-
-/** The cache key as written, expanded, or the default `<job name>/<ref>`. */
-export function cacheKey(context: RunnerStageContext, entry: CacheSpec): string {
-  if (entry.key === '') return `${context.payload.job_info.name}/${context.payload.git_info.ref}`
-
-  return context.variables.expand(entry.key)
-}
-
-function policyOf(context: RunnerStageContext, entry: CacheSpec): string {
-  const policy = context.variables.expand(entry.policy)
-
-  return policy === '' ? 'pull-push' : policy
-}
-
 export function restoreCacheApplies(entries: readonly CacheSpec[]): boolean {
-  return entries.some(usable)
+  return cacheEntriesToRestore(entries).length > 0
 }
 
 export function archiveCacheApplies(entries: readonly CacheSpec[], failed: boolean): boolean {
-  return entries.some((entry) => usable(entry) && savesOn(entry, failed))
+  return cacheEntriesToSave(entries, failed ? 'failed' : 'success').length > 0
+}
+
+/**
+ * The local store: `<cache_dir>/<project slug>/<key>/cache.zip`. `paths.cacheDir` already
+ * ends in the slug (builds-dir.ts), so the root is what comes before it.
+ */
+export function localCacheStore(context: RunnerStageContext): LocalCacheStore {
+  const { payload, paths } = context
+  const slug = projectSlug(payload.git_info.repo_url, payload.job_info.project_id)
+  const suffix = `/${slug}`
+  if (paths.cacheDir.endsWith(suffix)) {
+    return new LocalCacheStore({ cacheDir: paths.cacheDir.slice(0, -suffix.length) || '/', projectSlug: slug })
+  }
+  // A layout this module does not know: keep every archive below the given dir anyway.
+  const cut = paths.cacheDir.lastIndexOf('/')
+
+  return new LocalCacheStore({ cacheDir: paths.cacheDir.slice(0, cut) || '/', projectSlug: paths.cacheDir.slice(cut + 1) })
+}
+
+function entryOptions(context: RunnerStageContext, spec: CacheSpec, store: CacheStore, projectDir: string): CacheEntryOptions {
+  const { payload, paths } = context
+  const fallback = context.rawVariables.value('CACHE_FALLBACK_KEY')
+
+  return {
+    spec,
+    jobName: payload.job_info.name,
+    ref: payload.git_info.ref,
+    expand: (value) => context.variables.expand(value, paths.tmpDir),
+    ...(fallback === undefined ? {} : { fallbackKeyVariable: fallback }),
+    hashKeys: context.flags.FF_HASH_CACHE_KEYS,
+    store,
+    projectDir,
+  }
+}
+
+/** An unknown policy is a configuration problem of the job (16.2), not a script failure. */
+async function policyChecked<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work()
+  } catch (err) {
+    if (err instanceof CachePolicyError) throw new ConfigError(err.message, err.hint === undefined ? {} : { hint: err.hint })
+    throw err
+  }
 }
 
 export async function restoreCacheStage(context: RunnerStageContext): Promise<void> {
-  for (const entry of context.payload.cache.filter(usable)) {
-    const key = cacheKey(context, entry)
-    const policy = policyOf(context, entry)
-    if (policy === 'push') {
-      context.log.info(`Not downloading cache ${key} due to policy`)
-      continue
-    }
-    if (policy !== 'pull' && policy !== 'pull-push') throw new Error(`unknown cache policy ${policy} for ${key}`)
-    // TODO(#cache): extract <cache dir>/<key>/cache.zip into context.hostProjectDir via helpers/cache.
+  const { projectDir } = await hostFiles(context, 'Extracting cache')
+  const store = localCacheStore(context)
+  for (const spec of cacheEntriesToRestore(context.payload.cache)) {
+    if (context.signal.aborted) return
+    const result = await policyChecked(() => restoreCacheEntry(entryOptions(context, spec, store, projectDir)))
+    printReportLines(context.log, result.lines)
   }
 }
 
 export async function archiveCacheStage(context: RunnerStageContext, failed: boolean): Promise<void> {
-  for (const entry of context.payload.cache.filter((item) => usable(item) && savesOn(item, failed))) {
-    const key = cacheKey(context, entry)
-    const policy = policyOf(context, entry)
-    if (policy === 'pull') {
-      context.log.info(`Not uploading cache ${key} due to policy`)
-      continue
-    }
-    if (policy !== 'push' && policy !== 'pull-push') throw new Error(`unknown cache policy ${policy} for ${key}`)
-    // TODO(#cache): archive entry.paths from context.hostProjectDir via helpers/cache.
+  const { projectDir } = await hostFiles(context, 'Creating cache')
+  const store = localCacheStore(context)
+  const jobStatus = failed ? 'failed' : 'success'
+  const level = parseCompressionLevel(context.variables.value('CACHE_COMPRESSION_LEVEL'))
+  if (level.warning !== undefined) context.log.warning(`CACHE_COMPRESSION_LEVEL: ${level.warning}`)
+
+  for (const spec of cacheEntriesToSave(context.payload.cache, jobStatus)) {
+    if (context.signal.aborted) return
+    const result = await policyChecked(() =>
+      saveCacheEntry({ ...entryOptions(context, spec, store, projectDir), jobStatus, compressionLevel: level.level }),
+    )
+    printReportLines(context.log, result.lines)
   }
 }

@@ -7,6 +7,7 @@ import type { JobLog } from '../job-log/types.js'
 import type { BuildPaths } from '../../executors/executor.js'
 import type { JobPayload } from '../../gitlab/job-payload.js'
 import type { ArtifactsTransport } from '../types.js'
+import type { FeatureFlags } from '../variables/feature-flags.js'
 import type { VariableList } from '../variables/job-variables.js'
 
 export interface RunnerStageContext {
@@ -14,6 +15,10 @@ export interface RunnerStageContext {
   payload: JobPayload
   /** The expanded variable list. */
   variables: VariableList
+  /** The list as composed, before expansion: CACHE_FALLBACK_KEY is used as written (13.3). */
+  rawVariables: VariableList
+  /** Resolved feature flags (FF_HASH_CACHE_KEYS). */
+  flags: FeatureFlags
   paths: BuildPaths
   /** The project directory on the runner's file system, when the executor offers it. */
   hostProjectDir: string | undefined

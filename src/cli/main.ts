@@ -60,7 +60,8 @@ export async function main(argv: string[] = process.argv, stderr: NodeJS.Writabl
   try {
     await program.parseAsync(argv)
 
-    return 0
+    // A command may report failure without throwing (exec: the pipeline failed).
+    return Number(process.exitCode ?? 0)
   } catch (err) {
     if (err instanceof CommanderError) {
       // Commander already printed the usage problem (or the help/version it was asked for).

@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict'
+import { execFileSync, spawn } from 'node:child_process'
+import { mkdtemp, readFile, rm, writeFile, stat } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import { glrunnerArgs } from '../helpers/glrunner-cli.js'
+
+const gitEnv = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' }
+
+interface CliResult {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+function glrunner(args: string[], cwd: string): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, glrunnerArgs(args), { cwd, env: { ...process.env, NO_COLOR: '1' } })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk) => (stdout += chunk))
+    child.stderr.on('data', (chunk) => (stderr += chunk))
+    child.on('close', (code) => resolve({ code, stdout, stderr }))
+  })
+}
+
+async function repoWith(files: Record<string, string>): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'glr-exec-'))
+  for (const [name, content] of Object.entries(files)) await writeFile(join(dir, name), content)
+  execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: dir, env: gitEnv })
+  execFileSync('git', ['add', '-A'], { cwd: dir, env: gitEnv })
+  execFileSync('git', ['commit', '-qm', 'init'], { cwd: dir, env: gitEnv })
+
+  return dir
+}
+
+const PIPELINE = `
+stages: [build, test]
+build:
+  stage: build
+  script:
+    - echo "built from $(cat input.txt)" > out.txt
+  artifacts:
+    paths: [out.txt]
+test:
+  stage: test
+  script:
+    - cat out.txt
+    - grep -q uncommitted out.txt
+flaky:
+  stage: test
+  needs: []
+  allow_failure: true
+  script: [exit 3]
+`
+
+test('exec runs the pipeline with uncommitted changes, passes artifacts, and writes a summary', async (t) => {
+  const repo = await repoWith({ '.gitlab-ci.yml': PIPELINE, 'input.txt': 'committed\n' })
+  t.after(() => rm(repo, { recursive: true, force: true }))
+  await writeFile(join(repo, 'input.txt'), 'uncommitted\n')
+
+  const summaryPath = join(repo, 'summary.json')
+  const result = await glrunner(['exec', '--summary-json', summaryPath], repo)
+
+  assert.equal(result.code, 0, result.stdout + result.stderr)
+  assert.match(result.stdout, /^test\s+\| built from uncommitted$/m)
+  assert.match(result.stdout, /pipeline success/)
+  const summary = JSON.parse(await readFile(summaryPath, 'utf8')) as { status: string; jobs: Array<{ name: string; status: string; exit_code: number | null }> }
+  assert.equal(summary.status, 'success')
+  assert.deepEqual(
+    summary.jobs.map((job) => [job.name, job.status, job.exit_code]),
+    [['build', 'success', null], ['test', 'success', null], ['flaky', 'failed', 3]],
+  )
+  assert.equal(execFileSync('git', ['status', '--porcelain'], { cwd: repo, encoding: 'utf8' }), ' M input.txt\n?? summary.json\n')
+  assert.ok((await stat(join(repo, '.glrunner', 'logs'))).isDirectory())
+})
+
+test('exec with a job name runs that job and what it needs, and fails when the job fails', async (t) => {
+  const repo = await repoWith({ '.gitlab-ci.yml': PIPELINE, 'input.txt': 'committed\n' })
+  t.after(() => rm(repo, { recursive: true, force: true }))
+
+  const result = await glrunner(['exec', 'test', '--summary-json', join(repo, 's.json')], repo)
+
+  assert.equal(result.code, 1)
+  const summary = JSON.parse(await readFile(join(repo, 's.json'), 'utf8')) as { status: string; jobs: Array<{ name: string; status: string }> }
+  assert.deepEqual(summary.jobs.map((job) => job.name), ['build', 'test'])
+  assert.equal(summary.status, 'failed')
+})
+
+test('exec --list-json prints the jobs with stage, when, allow_failure and needs', async (t) => {
+  const repo = await repoWith({ '.gitlab-ci.yml': PIPELINE, 'input.txt': 'x\n' })
+  t.after(() => rm(repo, { recursive: true, force: true }))
+
+  const result = await glrunner(['exec', '--list-json'], repo)
+
+  assert.equal(result.code, 0, result.stderr)
+  assert.deepEqual(JSON.parse(result.stdout), [
+    { name: 'build', stage: 'build', when: 'on_success', allow_failure: false, needs: null },
+    { name: 'test', stage: 'test', when: 'on_success', allow_failure: false, needs: null },
+    { name: 'flaky', stage: 'test', when: 'on_success', allow_failure: true, needs: [] },
+  ])
+})
+
+test('exec stops before running anything when the CI file is invalid, naming the file and key', async (t) => {
+  const repo = await repoWith({ '.gitlab-ci.yml': 'build:\n  stage: build\n  scrip: [echo hi]\n', 'input.txt': 'x\n' })
+  t.after(() => rm(repo, { recursive: true, force: true }))
+
+  const result = await glrunner(['exec'], repo)
+
+  assert.equal(result.code, 1)
+  assert.match(result.stderr, /^ERROR: \.gitlab-ci\.yml is invalid:/m)
+  assert.match(result.stderr, /\.gitlab-ci\.yml.*build/)
+  assert.doesNotMatch(result.stdout, /Running with glrunner/)
+})
+
+test('exec names the known jobs when asked for one that does not exist', async (t) => {
+  const repo = await repoWith({ '.gitlab-ci.yml': PIPELINE, 'input.txt': 'x\n' })
+  t.after(() => rm(repo, { recursive: true, force: true }))
+
+  const result = await glrunner(['exec', 'deploy'], repo)
+
+  assert.equal(result.code, 1)
+  assert.match(result.stderr, /ERROR: job "deploy" is not in the pipeline/)
+  assert.match(result.stderr, /Hint: Jobs in this pipeline: build, test, flaky/)
+})

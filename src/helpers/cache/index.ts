@@ -9,6 +9,10 @@ export {
   type SaveCacheEntryResult,
 } from './cache-entry.js'
 export { CachePathError, CachePolicyError } from './cache-errors.js'
+export { parseCacheConfig, type CacheConfig, type CacheType, type S3CacheConfig } from './cache-config.js'
+export { createCacheStore, type CreateCacheStoreOptions } from './create-cache-store.js'
+export { S3CacheStore, type S3CacheStoreOptions } from './s3/s3-cache-store.js'
+export { CacheConfigUnsupportedError, CacheTransferError } from './s3/s3-errors.js'
 export {
   computeCacheKey,
   defaultCacheKey,

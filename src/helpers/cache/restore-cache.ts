@@ -14,6 +14,7 @@ import {
 } from '../helper-log/report-line.js'
 import type { CacheKey } from './cache-key.js'
 import type { CacheStore } from './cache-store.js'
+import { CacheTransferError } from './s3/s3-errors.js'
 
 export interface RestoreCacheOptions {
   store: CacheStore
@@ -52,6 +53,8 @@ async function tryKey(options: RestoreCacheOptions, key: CacheKey, lines: Report
     fetched = await options.store.fetch(key.storageKey)
   } catch (error) {
     if (!(error instanceof GlrunnerError) && !isSystemError(error)) throw error
+    // What the transfer printed before failing (Downloading…, Retrying...) comes first.
+    if (error instanceof CacheTransferError) lines.push(...error.lines)
     lines.push(helperWarning(formatError(error)))
 
     return false

@@ -21,6 +21,7 @@ import {
 } from '../helper-log/report-line.js'
 import type { CacheKey } from './cache-key.js'
 import type { CacheStore, StagedArchive } from './cache-store.js'
+import { CacheTransferError } from './s3/s3-errors.js'
 
 export interface SaveCacheOptions {
   store: CacheStore
@@ -77,6 +78,8 @@ export async function saveCache(options: SaveCacheOptions): Promise<SaveCacheRes
   } catch (error) {
     if (!(error instanceof GlrunnerError) && typeof (error as { code?: unknown } | null)?.code !== 'string') throw error
     await staged?.discard()
+    // What the transfer printed before failing (Uploading…, Retrying...) comes first.
+    if (error instanceof CacheTransferError) lines.push(...error.lines)
     lines.push(helperError(formatError(error)))
 
     return finish('failed')

@@ -6,7 +6,7 @@
  * the local file is at least as new; save uploads after the local commit. Pre-signed URLs
  * mean the credentials only ever meet the signer, as with the official runner's helper.
  */
-import { open } from 'node:fs/promises'
+import { stat } from 'node:fs/promises'
 import { helperInfo, type ReportLine } from '../../helper-log/report-line.js'
 import type { S3CacheConfig } from '../cache-config.js'
 import type { CacheStore, FetchedArchive, StagedArchive } from '../cache-store.js'
@@ -82,22 +82,26 @@ export class S3CacheStore implements CacheStore {
       path: staged.path,
       discard: () => staged.discard(),
       commit: async (metadata) => {
-        // Held open across the rename so the upload sends this job's archive even if a
-        // concurrent job renames its own archive over the same local path meanwhile.
-        const file = await open(staged.path, 'r')
+        // Uploaded from the staged file, which no other job touches, before the local
+        // rename; the local copy is committed whatever the upload's outcome, as the
+        // official helper keeps its archive when the upload fails.
+        let lines: ReportLine[] = []
+        let uploadError: unknown
         try {
-          await staged.commit(metadata)
-
-          return await this.upload(file, objectName, metadata)
-        } finally {
-          await file.close()
+          lines = await this.upload(staged.path, objectName, metadata)
+        } catch (error) {
+          uploadError = error
         }
+        await staged.commit(metadata)
+        if (uploadError !== undefined) throw uploadError
+
+        return lines
       },
     }
   }
 
-  private async upload(file: Awaited<ReturnType<typeof open>>, objectName: string, metadata: Readonly<Record<string, string>>): Promise<ReportLine[]> {
-    const { size } = await file.stat()
+  private async upload(file: string, objectName: string, metadata: Readonly<Record<string, string>>): Promise<ReportLine[]> {
+    const { size } = await stat(file)
     const limit = this.options.maxUploadedArchiveSizeBytes
     if (limit > 0 && size > limit) {
       return [

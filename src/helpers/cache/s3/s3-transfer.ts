@@ -6,8 +6,8 @@
  * printed without their query, which holds the signature and credential.
  */
 import { randomBytes } from 'node:crypto'
-import { createWriteStream } from 'node:fs'
-import { mkdir, rename, rm, stat, utimes, type FileHandle } from 'node:fs/promises'
+import { createReadStream, createWriteStream } from 'node:fs'
+import { mkdir, rename, rm, stat, utimes } from 'node:fs/promises'
 import { STATUS_CODES } from 'node:http'
 import path from 'node:path'
 import { pipeline } from 'node:stream/promises'
@@ -28,6 +28,16 @@ export interface TransferOptions {
 
 /** A failure worth another attempt: 5xx or the connection broke. */
 class RetryableError extends Error {}
+
+/** The server answered with a failure status; the message is the whole story. */
+class StatusError extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+  ) {
+    super(message)
+  }
+}
 
 export type DownloadOutcome = 'miss' | 'up-to-date' | 'downloaded'
 
@@ -80,14 +90,14 @@ async function downloadOnce(options: TransferOptions & { get: PresignedRequest; 
   return 'downloaded'
 }
 
-/** Uploads an open archive file with a pre-signed PUT; each attempt reads it from the start. */
-export async function uploadCacheObject(options: TransferOptions & { put: PresignedRequest; file: FileHandle; name: string }): Promise<ReportLine[]> {
+/** Uploads an archive file with a pre-signed PUT; each attempt reads it from the start. */
+export async function uploadCacheObject(options: TransferOptions & { put: PresignedRequest; file: string; name: string }): Promise<ReportLine[]> {
   const lines: ReportLine[] = []
-  const info = await options.file.stat()
+  const info = await stat(options.file)
   lines.push(helperInfo(`Uploading ${options.name} to ${withoutQuery(options.put.url)}`))
 
   await withRetries(options, lines, `uploading ${options.name}`, async () => {
-    const body = options.file.createReadStream({ start: 0, autoClose: false })
+    const body = createReadStream(options.file)
     const response = await send(options.put, options.timeoutMs, {
       'content-type': 'application/octet-stream',
       'content-length': String(info.size),
@@ -122,9 +132,7 @@ async function failUnlessSuccess(response: Dispatcher.ResponseData): Promise<voi
   let message = `received: ${status} ${STATUS_CODES[status] ?? ''}`.trimEnd()
   const code = xmlText(text, 'Code')
   if (code !== undefined) message += `. Request failed with code: ${code}, message: ${xmlText(text, 'Message') ?? ''}`
-  if (status >= 500) throw new RetryableError(message)
-
-  throw new Error(message)
+  throw new StatusError(message, status >= 500)
 }
 
 async function withRetries<T>(options: TransferOptions, lines: ReportLine[], doing: string, attempt: () => Promise<T>): Promise<T> {
@@ -132,14 +140,14 @@ async function withRetries<T>(options: TransferOptions, lines: ReportLine[], doi
     try {
       return await attempt()
     } catch (error) {
-      const retryable = error instanceof RetryableError
+      const retryable = error instanceof RetryableError || (error instanceof StatusError && error.retryable)
       if (!retryable || retry >= options.retries) {
-        // A status error stands alone like the official helper's; a broken connection says what was being done.
-        const message = retryable && error.cause !== undefined ? `${doing}: ${error.message}` : (error as Error).message
-        throw new CacheTransferError(message, lines, { cause: error })
+        // A status stands alone like the official helper's; anything else says what was being done.
+        if (error instanceof StatusError) throw new CacheTransferError(error.message, lines)
+        throw new CacheTransferError(doing, lines, { cause: error instanceof RetryableError ? error.cause : error })
       }
       await sleep(options.retryDelayMs)
-      lines.push({ kind: 'helper', level: 'warning', message: 'Retrying...', fields: { error: error.message } })
+      lines.push({ kind: 'helper', level: 'warning', message: 'Retrying...', fields: { error: (error as Error).message } })
     }
   }
 }

@@ -2,7 +2,8 @@
  * Interactive questions for `register` on a terminal. One Prompter per command run; it
  * owns a readline interface and must be closed, or the process would wait for stdin.
  */
-import { createInterface, type Interface } from 'node:readline/promises'
+import { createInterface } from 'node:readline'
+import { ConfigError } from '../core/errors.js'
 
 export interface Prompter {
   /** Asks until a non-empty answer (or the default, shown in brackets, on Enter). */
@@ -17,12 +18,18 @@ export interface PrompterStreams {
 
 export function createPrompter(streams: PrompterStreams = {}): Prompter {
   const output = streams.output ?? process.stdout
-  let rl: Interface | undefined
+  // Lines are read through the async iterator, which buffers them: answers typed (or piped)
+  // ahead of their question are kept, where readline's question() would drop them.
+  let rl: ReturnType<typeof createInterface> | undefined
+  let lines: AsyncIterator<string> | undefined
 
-  const readline = (): Interface => {
-    rl ??= createInterface({ input: streams.input ?? process.stdin, output, terminal: false })
+  const nextLine = async (): Promise<string> => {
+    rl ??= createInterface({ input: streams.input ?? process.stdin, terminal: false })
+    lines ??= rl[Symbol.asyncIterator]()
+    const next = await lines.next()
+    if (next.done) throw new ConfigError('input ended before all questions were answered', { hint: 'Pass the values as flags with --non-interactive.' })
 
-    return rl
+    return next.value
   }
 
   return {
@@ -30,7 +37,7 @@ export function createPrompter(streams: PrompterStreams = {}): Prompter {
       const { defaultValue, allowed } = options
       for (;;) {
         output.write(`${question}${defaultValue ? ` [${defaultValue}]` : ''}:\n`)
-        const answer = (await readline().question('')).trim() || (defaultValue ?? '')
+        const answer = (await nextLine()).trim() || (defaultValue ?? '')
         if (answer === '') continue
         if (allowed && !allowed.includes(answer)) {
           output.write(`Please enter one of: ${allowed.join(', ')}\n`)

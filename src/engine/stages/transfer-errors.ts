@@ -8,11 +8,18 @@ import { STATUS_CODES } from 'node:http'
 import { GlrunnerError } from '../../core/errors.js'
 import { ApiError } from '../../gitlab/api-error.js'
 
+/** Go's reason phrases where Node's differ: the helper lines quote Go's (`413 Request Entity Too Large`). */
+const GO_STATUS_TEXT: Readonly<Record<number, string>> = {
+  413: 'Request Entity Too Large',
+  414: 'Request URI Too Long',
+  416: 'Requested Range Not Satisfiable',
+}
+
 /** `404 Not Found`, or `request failed` when no HTTP answer came (status < 100). */
 export function responseStatusText(err: unknown): string {
   if (!(err instanceof ApiError) || err.status < 100) return 'request failed'
 
-  return `${err.status} ${STATUS_CODES[err.status] ?? ''}`.trim()
+  return `${err.status} ${GO_STATUS_TEXT[err.status] ?? STATUS_CODES[err.status] ?? ''}`.trim()
 }
 
 /** The official helper's one-word outcome for final download statuses (section 15). */

@@ -26,6 +26,35 @@ export interface PrepareOptions {
   log: JobLog
   /** Aborted on job timeout, cancel or runner shutdown. */
   signal: AbortSignal
+  /**
+   * The job's expanded variables in order (file variables with their content). Executors
+   * that hand variables to outside programs use it (custom: CUSTOM_ENV_*); when absent
+   * they fall back to the payload's variables.
+   */
+  variables?: readonly { key: string; value: string; file: boolean }[]
+}
+
+/** What configure() needs: the job, before paths and variables exist. */
+export interface ConfigureOptions {
+  payload: JobPayload
+  runner: RunnerConfig
+  log: JobLog
+  signal: AbortSignal
+}
+
+/**
+ * Per-job settings an executor learns from outside before the job's paths are computed
+ * (the custom executor's config_exec). Each field, when set, replaces the runner config
+ * and the provider default for this job.
+ */
+export interface ExecutorJobSettings {
+  buildsDir?: string
+  cacheDir?: string
+  /** `<builds>/<short token>/<concurrent id>/<slug>` layout when true. */
+  sharedBuildsDir?: boolean
+  shell?: ShellName
+  /** Shown as `Running on <host> via <hostname>...`. */
+  hostname?: string
 }
 
 export interface RunOptions {
@@ -50,6 +79,12 @@ export interface RunOptions {
 }
 
 export interface Executor {
+  /**
+   * Optional first call, before the engine computes paths and variables; the result
+   * overrides builds/cache dir, layout and shell for this job. An executor that has it
+   * must also work when the engine does not call it (prepare() then calls it itself).
+   */
+  configure?(options: ConfigureOptions): Promise<ExecutorJobSettings>
   /** Sets up the environment (connects, pulls images, creates containers). May log. */
   prepare(options: PrepareOptions): Promise<void>
   /**

@@ -4,8 +4,12 @@
  */
 import type { ExecutorProvider } from './executor.js'
 import { shellExecutorProvider } from './shell/provider.js'
+import { customExecutorProvider } from './custom/provider.js'
 
-const PROVIDERS = new Map<string, ExecutorProvider>([[shellExecutorProvider.name, shellExecutorProvider]])
+const PROVIDERS = new Map<string, ExecutorProvider>([
+  [shellExecutorProvider.name, shellExecutorProvider],
+  [customExecutorProvider.name, customExecutorProvider],
+])
 
 /** The provider for `name`, or undefined when glrunner has no such executor. */
 export function getExecutorProvider(name: string): ExecutorProvider | undefined {

@@ -1,0 +1,289 @@
+/** ContainerClient over dockerode: the only file that touches the library. */
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Readable } from 'node:stream'
+import Docker from 'dockerode'
+import type { AttachedStreams, ContainerClient, ContainerSpec, EngineAddress, ImageInfo, ListedObject } from './container-client.js'
+
+/** Builds a client for `[runners.docker] host` / DOCKER_HOST (unix socket or tcp, TLS). */
+export function createDockerodeClient(address: EngineAddress): ContainerClient {
+  return new DockerodeClient(new Docker(modemOptions(address)))
+}
+
+function modemOptions(address: EngineAddress): Docker.DockerOptions {
+  const host = address.host || process.env.DOCKER_HOST || 'unix:///var/run/docker.sock'
+  if (host.startsWith('unix://') || host.startsWith('/')) return { socketPath: host.replace(/^unix:\/\//, '') }
+
+  const url = new URL(host.replace(/^tcp:/, 'http:'))
+  const certPath = address.tlsCertPath || process.env.DOCKER_CERT_PATH || ''
+  if (certPath === '') return { host: url.hostname, port: url.port || '2375', protocol: 'http' }
+
+  return {
+    host: url.hostname,
+    port: url.port || '2376',
+    protocol: 'https',
+    ca: readFileSync(join(certPath, 'ca.pem')),
+    cert: readFileSync(join(certPath, 'cert.pem')),
+    key: readFileSync(join(certPath, 'key.pem')),
+  }
+}
+
+function statusCode(err: unknown): number | undefined {
+  const code = (err as { statusCode?: unknown } | null)?.statusCode
+
+  return typeof code === 'number' ? code : undefined
+}
+
+async function ignoreNotFound(action: Promise<unknown>): Promise<void> {
+  try {
+    await action
+  } catch (err) {
+    if (statusCode(err) !== 404 && statusCode(err) !== 304) throw err
+  }
+}
+
+/** Splits Docker's multiplexed stream (8-byte frame headers) into stdout and stderr. */
+function demux(stream: NodeJS.ReadableStream, stdout: (chunk: Buffer) => void, stderr: (chunk: Buffer) => void): Promise<void> {
+  let pending: Buffer = Buffer.alloc(0)
+
+  return new Promise((resolve) => {
+    stream.on('data', (chunk: Buffer) => {
+      pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk])
+      while (pending.length >= 8) {
+        const size = pending.readUInt32BE(4)
+        if (pending.length < 8 + size) break
+        const payload = pending.subarray(8, 8 + size)
+        if (pending[0] === 2) stderr(payload)
+        else stdout(payload)
+        pending = pending.subarray(8 + size)
+      }
+    })
+    stream.on('end', () => resolve())
+    stream.on('close', () => resolve())
+    stream.on('error', () => resolve())
+  })
+}
+
+const filters = (labels: string[]): string => JSON.stringify({ label: labels })
+
+class DockerodeClient implements ContainerClient {
+  constructor(private readonly docker: Docker) {}
+
+  async ping(): Promise<void> {
+    await this.docker.ping()
+  }
+
+  async inspectImage(ref: string): Promise<ImageInfo | undefined> {
+    try {
+      const info = await this.docker.getImage(ref).inspect()
+      const ports = Object.keys(info.Config?.ExposedPorts ?? {})
+        .filter((port) => port.endsWith('/tcp') || !port.includes('/'))
+        .map((port) => Number.parseInt(port, 10))
+        .filter((port) => Number.isInteger(port) && port > 0)
+
+      return { id: info.Id, repoDigests: info.RepoDigests ?? [], entrypoint: toList(info.Config?.Entrypoint), exposedTcpPorts: ports }
+    } catch (err) {
+      if (statusCode(err) === 404) return undefined
+      throw err
+    }
+  }
+
+  async pullImage(ref: string, auth: Docker.AuthConfig | undefined, onProgress: (line: string) => void, signal: AbortSignal): Promise<void> {
+    const stream = (await this.docker.pull(ref, { ...(auth !== undefined ? { authconfig: auth } : {}), abortSignal: signal })) as NodeJS.ReadableStream
+    await new Promise<void>((resolve, reject) => {
+      this.docker.modem.followProgress(
+        stream,
+        (err: Error | null) => (err === null ? resolve() : reject(err)),
+        (event: { status?: string; id?: string; error?: string; progress?: string }) => {
+          if (event.error !== undefined) return
+          // Byte counters change many times a second; the log keeps only status changes.
+          if (event.status === 'Downloading' || event.status === 'Extracting') return
+          if (event.status !== undefined) onProgress(event.id !== undefined ? `${event.id}: ${event.status}` : event.status)
+        },
+      )
+    })
+  }
+
+  async importImage(tar: Readable, ref: string, changes: string[]): Promise<void> {
+    const [repo, tag] = splitTag(ref)
+    const stream = await this.docker.importImage(tar, { repo, tag, changes })
+    await new Promise<void>((resolve, reject) => {
+      this.docker.modem.followProgress(stream, (err: Error | null) => (err === null ? resolve() : reject(err)))
+    })
+  }
+
+  async createContainer(spec: ContainerSpec): Promise<string> {
+    const networkModes = new Set(['host', 'none', 'bridge', 'default'])
+    const joinsNetwork = !networkModes.has(spec.network.name) && !spec.network.name.startsWith('container:')
+    const container = await this.docker.createContainer({
+      name: spec.name,
+      Image: spec.image,
+      ...(spec.entrypoint.length > 0 ? { Entrypoint: spec.entrypoint } : {}),
+      Cmd: spec.cmd,
+      Env: spec.env,
+      Labels: spec.labels,
+      ...(spec.user ? { User: spec.user } : {}),
+      ...(spec.hostname ? { Hostname: spec.hostname } : {}),
+      ...(spec.workingDir ? { WorkingDir: spec.workingDir } : {}),
+      OpenStdin: spec.openStdin,
+      StdinOnce: spec.openStdin,
+      AttachStdin: spec.openStdin,
+      AttachStdout: spec.openStdin,
+      AttachStderr: spec.openStdin,
+      Tty: false,
+      HostConfig: {
+        Binds: spec.mounts.binds,
+        Tmpfs: spec.mounts.tmpfs,
+        NetworkMode: spec.network.name,
+        Privileged: spec.privileged,
+        CapAdd: spec.capAdd,
+        CapDrop: spec.capDrop,
+        SecurityOpt: spec.securityOpt,
+        Devices: spec.devices.map(deviceMapping),
+        Memory: spec.memoryBytes,
+        MemorySwap: spec.memorySwapBytes,
+        MemoryReservation: spec.memoryReservationBytes,
+        NanoCpus: spec.nanoCpus,
+        CpusetCpus: spec.cpusetCpus,
+        CpuShares: spec.cpuShares,
+        ...(spec.shmSizeBytes > 0 ? { ShmSize: spec.shmSizeBytes } : {}),
+        Dns: spec.dns,
+        DnsSearch: spec.dnsSearch,
+        ExtraHosts: spec.extraHosts,
+        Sysctls: spec.sysctls,
+        Ulimits: spec.ulimits.map((item) => ({ Name: item.name, Soft: item.soft, Hard: item.hard })),
+        RestartPolicy: { Name: 'no' },
+      },
+      ...(joinsNetwork ? { NetworkingConfig: { EndpointsConfig: { [spec.network.name]: { Aliases: spec.network.aliases } } } } : {}),
+    })
+
+    return container.id
+  }
+
+  async startContainer(id: string): Promise<void> {
+    await ignoreNotModified(this.docker.getContainer(id).start())
+  }
+
+  async attach(id: string, stdout: (chunk: Buffer) => void, stderr: (chunk: Buffer) => void): Promise<AttachedStreams> {
+    const stream = (await this.docker.getContainer(id).attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as NodeJS.ReadWriteStream & import('node:stream').Duplex
+
+    return { stdin: stream, done: demux(stream, stdout, stderr) }
+  }
+
+  async waitContainer(id: string): Promise<number> {
+    const result = (await this.docker.getContainer(id).wait({ condition: 'not-running' })) as { StatusCode: number }
+
+    return result.StatusCode
+  }
+
+  async killContainer(id: string): Promise<void> {
+    try {
+      await this.docker.getContainer(id).kill()
+    } catch (err) {
+      // 409: not running any more; 404: gone. Either way nothing is left to kill.
+      if (statusCode(err) !== 409 && statusCode(err) !== 404) throw err
+    }
+  }
+
+  async removeContainer(id: string): Promise<void> {
+    await ignoreNotFound(this.docker.getContainer(id).remove({ force: true, v: true }))
+  }
+
+  async containerLogs(id: string): Promise<string> {
+    const raw = (await this.docker.getContainer(id).logs({ stdout: true, stderr: true, follow: false, tail: 100 })) as unknown as Buffer
+    const parts: Buffer[] = []
+    let rest = Buffer.from(raw)
+    while (rest.length >= 8 && rest[1] === 0 && rest[2] === 0 && rest[3] === 0) {
+      const size = rest.readUInt32BE(4)
+      parts.push(rest.subarray(8, 8 + size))
+      rest = rest.subarray(8 + size)
+    }
+    if (rest.length > 0) parts.push(rest)
+
+    return Buffer.concat(parts).toString('utf8')
+  }
+
+  async createNetwork(name: string, labels: Record<string, string>, mtu: number): Promise<string> {
+    const network = await this.docker.createNetwork({
+      Name: name,
+      Driver: 'bridge',
+      Labels: labels,
+      CheckDuplicate: true,
+      ...(mtu > 0 ? { Options: { 'com.docker.network.driver.mtu': String(mtu) } } : {}),
+    })
+
+    return network.id
+  }
+
+  async removeNetwork(id: string): Promise<void> {
+    await ignoreNotFound(this.docker.getNetwork(id).remove())
+  }
+
+  async createVolume(name: string, labels: Record<string, string>): Promise<void> {
+    await this.docker.createVolume({ Name: name, Labels: labels })
+  }
+
+  async removeVolume(name: string): Promise<void> {
+    await ignoreNotFound(this.docker.getVolume(name).remove({ force: true }))
+  }
+
+  async listContainers(labels: string[]): Promise<ListedObject[]> {
+    const list = await this.docker.listContainers({ all: true, filters: filters(labels) })
+
+    return list.map((item) => ({ id: item.Id, labels: item.Labels ?? {} }))
+  }
+
+  async listNetworks(labels: string[]): Promise<ListedObject[]> {
+    const list = await this.docker.listNetworks({ filters: filters(labels) })
+
+    return list.map((item) => ({ id: item.Id, labels: item.Labels ?? {} }))
+  }
+
+  async listVolumes(labels: string[]): Promise<ListedObject[]> {
+    const list = await this.docker.listVolumes({ filters: filters(labels) })
+
+    return (list.Volumes ?? []).map((item) => ({ id: item.Name, labels: item.Labels ?? {} }))
+  }
+
+  async getArchive(id: string, path: string): Promise<Readable | undefined> {
+    try {
+      return (await this.docker.getContainer(id).getArchive({ path })) as Readable
+    } catch (err) {
+      if (statusCode(err) === 404) return undefined
+      throw err
+    }
+  }
+
+  async putArchive(id: string, path: string, tar: Readable): Promise<void> {
+    await this.docker.getContainer(id).putArchive(tar, { path })
+  }
+}
+
+async function ignoreNotModified(action: Promise<unknown>): Promise<void> {
+  try {
+    await action
+  } catch (err) {
+    if (statusCode(err) !== 304) throw err
+  }
+}
+
+/** `docker run --device` syntax: `host[:container[:permissions]]`. */
+function deviceMapping(text: string): { PathOnHost: string; PathInContainer: string; CgroupPermissions: string } {
+  const [host = '', container, permissions] = text.split(':')
+
+  return { PathOnHost: host, PathInContainer: container || host, CgroupPermissions: permissions || 'rwm' }
+}
+
+function splitTag(ref: string): [string, string] {
+  const slash = ref.lastIndexOf('/')
+  const colon = ref.lastIndexOf(':')
+  if (colon > slash) return [ref.slice(0, colon), ref.slice(colon + 1)]
+
+  return [ref, 'latest']
+}
+
+function toList(value: string | string[] | null | undefined): string[] {
+  if (value === null || value === undefined) return []
+
+  return typeof value === 'string' ? [value] : value
+}

@@ -1,8 +1,21 @@
 /** Every figure, in the order of issue #7. */
 import type { Figure } from '../lib/types.js'
+import { artifactsFigure } from './artifacts.js'
+import { concurrencyFigure } from './concurrency.js'
+import { dockerExecutorFigure } from './docker-executor.js'
 import { jobOverheadFigure } from './job-overhead.js'
+import { localPipelineFigure } from './local-pipeline.js'
 import { logThroughputFigure } from './log-throughput.js'
 import { pickupLatencyFigure } from './pickup-latency.js'
 import { pipelineCompileFigure } from './pipeline-compile.js'
 
-export const FIGURES: readonly Figure[] = [pickupLatencyFigure, jobOverheadFigure, pipelineCompileFigure, logThroughputFigure]
+export const FIGURES: readonly Figure[] = [
+  pickupLatencyFigure,
+  jobOverheadFigure,
+  localPipelineFigure,
+  pipelineCompileFigure,
+  logThroughputFigure,
+  concurrencyFigure,
+  artifactsFigure,
+  dockerExecutorFigure,
+]

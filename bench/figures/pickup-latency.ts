@@ -78,9 +78,11 @@ async function measure(ctx: BenchContext): Promise<FigureRow[]> {
   const pollEnv = await startBenchEnv({ longPollSeconds: 0 })
   const runners: RunnerProcess[] = []
   try {
-    for (const env of [longPollEnv, pollEnv]) {
-      runners.push(await RunnerProcess.start({ root: ctx.root, coordinator: env.coordinator, runner: env.runner, buildsDir: env.buildsDir, workDir: env.workDir, checkIntervalSeconds }))
-    }
+    const started = await Promise.allSettled([longPollEnv, pollEnv].map((env) =>
+      RunnerProcess.start({ root: ctx.root, coordinator: env.coordinator, runner: env.runner, buildsDir: env.buildsDir, workDir: env.workDir, checkIntervalSeconds }),
+    ))
+    for (const result of started) if (result.status === 'fulfilled') runners.push(result.value)
+    for (const result of started) if (result.status === 'rejected') throw result.reason
     // One untimed job each: the first clone and first script pay for cold caches.
     await Promise.all([timeOneJob(longPollEnv), timeOneJob(pollEnv)])
     const longPoll: Sample[] = []

@@ -101,7 +101,8 @@ async function execAction(jobNames: string[], flags: ExecFlags, command: Command
     return
   }
 
-  const compiled = await compilePipeline({ projectDir: topLevel, ciFile: flags.file, variables: parseVariables(flags.variable) })
+  const compileOptions = { projectDir: topLevel, ciFile: flags.file, variables: parseVariables(flags.variable) }
+  const compiled = await compilePipeline(compileOptions)
   for (const warning of compiled.warnings) process.stderr.write(`WARNING: ${warning}\n`)
   if (!compiled.ok) {
     throw new ConfigError(`${flags.file} is invalid:\n  ${formatCompileErrors(compiled.errors)}`, { hint: 'Fix the errors above; nothing was run.' })
@@ -118,6 +119,7 @@ async function execAction(jobNames: string[], flags: ExecFlags, command: Command
   const snapshot = await snapshotWorkTree({ projectDir: topLevel, stateDir: state.root })
   const summary = await runPipeline({
     plan,
+    compileOptions,
     snapshot,
     state,
     executor: flags.executor,

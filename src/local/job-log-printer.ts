@@ -20,13 +20,13 @@ export interface PrinterOptions {
 export class JobLogPrinter {
   readonly #pending = new Map<string, string>()
   readonly #colours = new Map<string, string>()
-  readonly #width: number
+  #width: number
 
   constructor(
     private readonly options: PrinterOptions,
     jobNames: string[],
   ) {
-    this.#width = Math.min(30, Math.max(4, ...jobNames.map((name) => name.length)))
+    this.#width = Math.min(40, Math.max(4, ...jobNames.map((name) => name.length)))
     jobNames.forEach((name, index) => this.#colours.set(name, JOB_COLOURS[index % JOB_COLOURS.length] ?? ''))
   }
 
@@ -55,6 +55,8 @@ export class JobLogPrinter {
     if (lastReturn >= 0) line = line.slice(lastReturn + 1)
     if (!this.options.colour) line = line.replace(ANSI, '')
 
+    // Child pipeline jobs (`trigger > job`) appear later: widen the column for them.
+    if (jobName.length > this.#width) this.#width = Math.min(40, jobName.length)
     const label = jobName.length > this.#width ? `${jobName.slice(0, this.#width - 1)}…` : jobName.padEnd(this.#width)
     const prefix = this.options.colour ? `${this.#colours.get(jobName) ?? ''}${label}\x1b[0m │ ` : `${label} | `
     this.options.write(`${prefix}${line}${this.options.colour ? '\x1b[0m' : ''}\n`)

@@ -124,3 +124,47 @@ test('exec names the known jobs when asked for one that does not exist', async (
   assert.match(result.stderr, /ERROR: job "deploy" is not in the pipeline/)
   assert.match(result.stderr, /Hint: Jobs in this pipeline: build, test, flaky/)
 })
+
+test('exec runs child pipelines of trigger jobs: strategy depend mirrors the child, include:artifact reads a generated file', async (t) => {
+  const repo = await repoWith({
+    '.gitlab-ci.yml': `
+stages: [build, deploy]
+gen:
+  stage: build
+  script:
+    - |
+      printf 'generated:\\n  script: ["echo generated child says $GREETING"]\\n' > child.yml
+  artifacts:
+    paths: [child.yml]
+static:
+  stage: deploy
+  variables:
+    GREETING: hi
+  trigger:
+    include: child-static.yml
+    strategy: depend
+dynamic:
+  stage: deploy
+  variables:
+    GREETING: hey
+  trigger:
+    include:
+      - artifact: child.yml
+        job: gen
+`,
+    'child-static.yml': 'ok:\n  script: ["echo static child says $GREETING"]\nbroken:\n  script: ["exit 4"]\n',
+  })
+  t.after(() => rm(repo, { recursive: true, force: true }))
+
+  const result = await glrunner(['exec', '--summary-json', join(repo, 's.json')], repo)
+
+  const summary = JSON.parse(await readFile(join(repo, 's.json'), 'utf8')) as { status: string; jobs: Array<{ name: string; status: string }> }
+  assert.deepEqual(
+    Object.fromEntries(summary.jobs.map((job) => [job.name, job.status])),
+    { gen: 'success', static: 'failed', dynamic: 'success', 'static > ok': 'success', 'static > broken': 'failed', 'dynamic > generated': 'success' },
+  )
+  assert.match(result.stdout, /static > ok\s+\| static child says hi$/m)
+  assert.match(result.stdout, /dynamic > generated\s+\| generated child says hey$/m)
+  assert.equal(summary.status, 'failed')
+  assert.equal(result.code, 1)
+})

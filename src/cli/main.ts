@@ -14,8 +14,6 @@ import { GLRUNNER_VERSION } from '../core/version.js'
 import { execCommand } from './exec.js'
 import { listCommand } from './list.js'
 import { registerCommand } from './register.js'
-import { runSingleCommand } from './run-single.js'
-import { runCommand } from './run.js'
 import { unregisterCommand } from './unregister.js'
 import { verifyCommand } from './verify.js'
 
@@ -29,7 +27,38 @@ Examples:
   glrunner exec                       run this repository's .gitlab-ci.yml locally
 `
 
-export function buildProgram(): Command {
+/**
+ * Commands whose modules pull in the whole agent (manager, engine, executors). They are
+ * imported only when the command line may need them, so `register`, `list` and friends
+ * start in half the time.
+ */
+const AGENT_COMMANDS: Record<string, () => Promise<Command>> = {
+  run: async () => (await import('./run.js')).runCommand(),
+  'run-single': async () => (await import('./run-single.js')).runSingleCommand(),
+}
+const LIFECYCLE_COMMANDS = new Set(['register', 'verify', 'unregister', 'list'])
+const GLOBAL_OPTIONS_WITH_VALUE = new Set(['--log-level', '--log-format'])
+
+/** The agent commands to load for this command line: none for the lifecycle commands. */
+export async function loadAgentCommands(argv: string[]): Promise<Command[]> {
+  const name = subcommandName(argv)
+  if (name !== undefined && LIFECYCLE_COMMANDS.has(name)) return []
+
+  return Promise.all(Object.values(AGENT_COMMANDS).map((load) => load()))
+}
+
+function subcommandName(argv: string[]): string | undefined {
+  const args = argv.slice(2)
+  for (let index = 0; index < args.length; index++) {
+    const arg = args[index] ?? ''
+    if (GLOBAL_OPTIONS_WITH_VALUE.has(arg)) index++
+    else if (!arg.startsWith('-')) return arg
+  }
+
+  return undefined
+}
+
+export function buildProgram(agentCommands: Command[] = []): Command {
   const program = new Command('glrunner')
     .description('A GitLab Runner written in TypeScript')
     .version(`glrunner ${GLRUNNER_VERSION}`, '-v, --version', 'print the version')
@@ -43,8 +72,7 @@ export function buildProgram(): Command {
   program.addCommand(verifyCommand())
   program.addCommand(unregisterCommand())
   program.addCommand(listCommand())
-  program.addCommand(runCommand())
-  program.addCommand(runSingleCommand())
+  for (const command of agentCommands) program.addCommand(command)
   program.addCommand(execCommand())
 
   // addCommand() does not pass settings down: every command throws instead of exiting,
@@ -56,7 +84,7 @@ export function buildProgram(): Command {
 
 /** Runs the CLI and returns the exit status instead of exiting, so callers can flush. */
 export async function main(argv: string[] = process.argv, stderr: NodeJS.WritableStream = process.stderr): Promise<number> {
-  const program = buildProgram()
+  const program = buildProgram(await loadAgentCommands(argv))
   try {
     await program.parseAsync(argv)
 

@@ -5,10 +5,12 @@
 import type { ExecutorProvider } from './executor.js'
 import { shellExecutorProvider } from './shell/provider.js'
 import { customExecutorProvider } from './custom/provider.js'
+import { sshExecutorProvider } from './ssh/provider.js'
 
 const PROVIDERS = new Map<string, ExecutorProvider>([
   [shellExecutorProvider.name, shellExecutorProvider],
   [customExecutorProvider.name, customExecutorProvider],
+  [sshExecutorProvider.name, sshExecutorProvider],
 ])
 
 /** The provider for `name`, or undefined when glrunner has no such executor. */

@@ -46,6 +46,8 @@ function runnerStageContext(context: PhaseContext, signal: AbortSignal): RunnerS
     paths: sources.setup.paths,
     hostProjectDir: context.executor.hostProjectDir,
     artifacts: run.request.artifacts,
+    cacheConfig: sources.runner.cache,
+    runnerShortToken: run.request.identity.shortToken,
     runnerUrl: sources.runner.url,
     signal,
   }

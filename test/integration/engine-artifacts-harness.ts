@@ -7,6 +7,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startCoordinator, type Coordinator, type CoordinatorOptions, type JobRecord, type JobSpec } from '../../src/coordinator/index.js'
+import type { RunnerConfig } from '../../src/config/runner-config.js'
 import { shortToken } from '../../src/core/tokens.js'
 import { runBuild } from '../../src/engine/build.js'
 import { stripAnsi } from '../conformance/run-job.js'
@@ -37,7 +38,8 @@ export interface World {
   close(): Promise<void>
 }
 
-export async function startWorld(options: CoordinatorOptions = {}): Promise<World> {
+/** `runner` adds to the runner's config entry (e.g. a `[runners.cache]` table). */
+export async function startWorld(options: CoordinatorOptions = {}, runner: Partial<RunnerConfig> = {}): Promise<World> {
   const coordinator = await startCoordinator({ traceUpdateIntervalSeconds: 1, ...options })
   const project = await makeGitProject({ 'README.md': 'hello\n', '.gitignore': 'ignored.log\n' })
   coordinator.addProject({ path: PROJECT_PATH, repoDir: project.dir })
@@ -46,12 +48,12 @@ export async function startWorld(options: CoordinatorOptions = {}): Promise<Worl
   const cacheDir = join(root, 'cache')
   const scratchDir = join(root, 'scratch')
   await mkdir(scratchDir)
-  const runner = coordinator.createRunner()
+  const registered = coordinator.createRunner()
   const harness: Harness = startManager({
     url: coordinator.url,
     runBuild,
     checkIntervalMs: 50,
-    runners: [{ token: runner.token, builds_dir: buildsDir, cache_dir: cacheDir, feature_flags: { FF_TIMESTAMPS: false } }],
+    runners: [{ token: registered.token, builds_dir: buildsDir, cache_dir: cacheDir, feature_flags: { FF_TIMESTAMPS: false }, ...runner }],
   })
 
   const finish = async (id: number): Promise<FinishedJob> => {
@@ -67,7 +69,7 @@ export async function startWorld(options: CoordinatorOptions = {}): Promise<Worl
     cacheDir,
     scratchDir,
     // Shared builds dir layout: <builds>/<short token>/<concurrent project id>/<slug>.
-    projectDir: join(buildsDir, shortToken(runner.token), '0', PROJECT_PATH),
+    projectDir: join(buildsDir, shortToken(registered.token), '0', PROJECT_PATH),
     run: (spec) => finish(enqueue(spec).id),
     enqueue,
     finish,

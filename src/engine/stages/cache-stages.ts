@@ -12,14 +12,13 @@ import {
   cacheEntriesToRestore,
   cacheEntriesToSave,
   CachePolicyError,
-  LocalCacheStore,
   restoreCacheEntry,
   saveCacheEntry,
   type CacheEntryOptions,
   type CacheStore,
 } from '../../helpers/cache/index.js'
-import { projectSlug } from '../builds-dir.js'
 import { hostFiles } from './host-files.js'
+import { jobCacheStore } from './job-cache-store.js'
 import { printReportLines } from './report-lines.js'
 import type { RunnerStageContext } from './runner-stage.js'
 
@@ -29,23 +28,6 @@ export function restoreCacheApplies(entries: readonly CacheSpec[]): boolean {
 
 export function archiveCacheApplies(entries: readonly CacheSpec[], failed: boolean): boolean {
   return cacheEntriesToSave(entries, failed ? 'failed' : 'success').length > 0
-}
-
-/**
- * The local store: `<cache_dir>/<project slug>/<key>/cache.zip`. `paths.cacheDir` already
- * ends in the slug (builds-dir.ts), so the root is what comes before it.
- */
-export function localCacheStore(context: RunnerStageContext): LocalCacheStore {
-  const { payload, paths } = context
-  const slug = projectSlug(payload.git_info.repo_url, payload.job_info.project_id)
-  const suffix = `/${slug}`
-  if (paths.cacheDir.endsWith(suffix)) {
-    return new LocalCacheStore({ cacheDir: paths.cacheDir.slice(0, -suffix.length) || '/', projectSlug: slug })
-  }
-  // A layout this module does not know: keep every archive below the given dir anyway.
-  const cut = paths.cacheDir.lastIndexOf('/')
-
-  return new LocalCacheStore({ cacheDir: paths.cacheDir.slice(0, cut) || '/', projectSlug: paths.cacheDir.slice(cut + 1) })
 }
 
 function entryOptions(context: RunnerStageContext, spec: CacheSpec, store: CacheStore, projectDir: string): CacheEntryOptions {
@@ -76,7 +58,7 @@ async function policyChecked<T>(work: () => Promise<T>): Promise<T> {
 
 export async function restoreCacheStage(context: RunnerStageContext): Promise<void> {
   const { projectDir } = await hostFiles(context, 'Extracting cache')
-  const store = localCacheStore(context)
+  const store = jobCacheStore(context)
   for (const spec of cacheEntriesToRestore(context.payload.cache)) {
     if (context.signal.aborted) return
     const result = await policyChecked(() => restoreCacheEntry(entryOptions(context, spec, store, projectDir)))
@@ -86,7 +68,7 @@ export async function restoreCacheStage(context: RunnerStageContext): Promise<vo
 
 export async function archiveCacheStage(context: RunnerStageContext, failed: boolean): Promise<void> {
   const { projectDir } = await hostFiles(context, 'Creating cache')
-  const store = localCacheStore(context)
+  const store = jobCacheStore(context)
   const jobStatus = failed ? 'failed' : 'success'
   const level = parseCompressionLevel(context.variables.value('CACHE_COMPRESSION_LEVEL'))
   if (level.warning !== undefined) context.log.warning(`CACHE_COMPRESSION_LEVEL: ${level.warning}`)

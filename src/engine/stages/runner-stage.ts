@@ -23,6 +23,10 @@ export interface RunnerStageContext {
   /** The project directory on the runner's file system, when the executor offers it. */
   hostProjectDir: string | undefined
   artifacts: ArtifactsTransport
+  /** `[runners.cache]` as written in config.toml; undefined for a local cache only. */
+  cacheConfig: Readonly<Record<string, unknown>> | undefined
+  /** The runner's short token (distributed cache object names when not Shared). */
+  runnerShortToken: string
   /** GitLab URL of the runner config; upload stages are skipped when empty. */
   runnerUrl: string
   signal: AbortSignal

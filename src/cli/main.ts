@@ -11,7 +11,6 @@ import { fileURLToPath } from 'node:url'
 import { Command, CommanderError, Option } from 'commander'
 import { formatError, GlrunnerError } from '../core/errors.js'
 import { GLRUNNER_VERSION } from '../core/version.js'
-import { execCommand } from './exec.js'
 import { listCommand } from './list.js'
 import { registerCommand } from './register.js'
 import { unregisterCommand } from './unregister.js'
@@ -35,6 +34,7 @@ Examples:
 const AGENT_COMMANDS: Record<string, () => Promise<Command>> = {
   run: async () => (await import('./run.js')).runCommand(),
   'run-single': async () => (await import('./run-single.js')).runSingleCommand(),
+  exec: async () => (await import('./exec.js')).execCommand(),
 }
 const LIFECYCLE_COMMANDS = new Set(['register', 'verify', 'unregister', 'list'])
 const GLOBAL_OPTIONS_WITH_VALUE = new Set(['--log-level', '--log-format'])
@@ -73,7 +73,6 @@ export function buildProgram(agentCommands: Command[] = []): Command {
   program.addCommand(unregisterCommand())
   program.addCommand(listCommand())
   for (const command of agentCommands) program.addCommand(command)
-  program.addCommand(execCommand())
 
   // addCommand() does not pass settings down: every command throws instead of exiting,
   // so main() decides the exit status in one place.

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { existsSync, readFileSync } from 'node:fs'
-import { mkdir, readlink, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readlink, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
 import { after, before, describe, it } from 'node:test'
@@ -79,6 +79,22 @@ describe('artifacts through the coordinator with the real engine and the shell e
     assert.match(text, /\$ cat dist\/app.txt dist\/sub\/lib.txt\napp\nlib\n/)
     const download = text.indexOf('Downloading artifacts for build')
     assert.ok(download > 0 && download < text.indexOf('$ cat dist/app.txt'), 'the download comes before the script')
+    const leftovers = (await readdir(`${world.projectDir}.tmp`)).filter((name) => name.startsWith('artifact'))
+    assert.deepEqual(leftovers, [], 'downloaded and built archives are removed')
+  })
+
+  it('expands variables in artifact paths and masks secrets in the helper lines', async () => {
+    const { record, text } = await world.run({
+      name: 'masked',
+      variables: [{ key: 'OUT_DIR', value: 'build-out' }, { key: 'SECRET_DIR', value: 'hunter2-secret-dir', masked: true }],
+      script: ['mkdir -p build-out && echo x > build-out/x.txt'],
+      artifacts: [{ name: 'masked', paths: ['$OUT_DIR/', '$SECRET_DIR/'], when: 'on_success' }],
+    })
+    assert.equal(record.state, 'success', text)
+    assert.match(text, /^build-out\/: found 2 matching artifact files and directories/m)
+    assert.match(text, /WARNING: \[MASKED\]\/: no matching files/)
+    assert.ok(!text.includes('hunter2-secret-dir'), 'the masked value never reaches the log')
+    assert.deepEqual(record.artifacts.map((a) => a.filename), ['masked.zip'])
   })
 
   it('extracts nothing outside the project dir from a hostile dependency archive and names each refused entry (C-14)', async () => {

@@ -3,6 +3,7 @@
  * here as they are written.
  */
 import type { ExecutorProvider } from './executor.js'
+import { dockerExecutorProvider } from './docker/provider.js'
 import { shellExecutorProvider } from './shell/provider.js'
 import { customExecutorProvider } from './custom/provider.js'
 import { sshExecutorProvider } from './ssh/provider.js'

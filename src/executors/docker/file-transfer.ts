@@ -117,6 +117,6 @@ async function packTree(tar: Pack, root: string, dir: string): Promise<void> {
   }
 }
 
-function addEntry(tar: Pack, header: Header): Promise<void> {
+function addEntry(tar: Pack, header: Partial<Header> & { name: string }): Promise<void> {
   return new Promise((resolvePromise, reject) => tar.entry(header, (err) => (err ? reject(err) : resolvePromise())))
 }

@@ -1,0 +1,294 @@
+/**
+ * The docker executor's life cycle: prepare (engine, network, volumes, images, services),
+ * one container start per stage, and a cleanup that removes everything the job created.
+ * See index.ts for the design.
+ */
+import { GlrunnerError } from '../../core/errors.js'
+import { shortToken } from '../../core/tokens.js'
+import { expandGo } from '../../engine/variables/expand.js'
+import type { JobLog } from '../../engine/job-log/types.js'
+import type { JobPayload } from '../../gitlab/job-payload.js'
+import type { BuildFileTransfer, Executor, PrepareOptions, RunOptions } from '../executor.js'
+import { isLocalEngine, type ContainerClient, type ContainerSpec, type EngineAddress } from './container-client.js'
+import { hostSettings, plainHostSettings } from './container-specs.js'
+import { createDockerodeClient } from './dockerode-client.js'
+import { readDockerSettings, type DockerSettings } from './docker-settings.js'
+import { createArchiveFileTransfer } from './file-transfer.js'
+import { ensureHostToolsImage, HOST_TOOLS_IMAGE, hostToolsBinds } from './host-tools-helper.js'
+import { disallowedImageLines, DisallowedImageError, effectivePullPolicies, isImageAllowed, type ImageKind } from './image-policy.js'
+import { withDefaultTag } from './image-ref.js'
+import { jobNames, typedLabels, type JobIdentity, type JobNames } from './job-names.js'
+import { ensureImage } from './pull.js'
+import { resolveRegistryAuth } from './registry-auth.js'
+import { waitForServices } from './service-health.js'
+import { startServices, type ServiceRequest } from './services.js'
+import { detectShellScript, runStageInContainer } from './stage-container.js'
+import { prepareVolumes } from './volumes.js'
+
+export interface DockerExecutorOptions {
+  /** Builds the Engine client (tests may wrap it); dockerode by default. */
+  clientFactory?: (address: EngineAddress) => ContainerClient
+  /** Identity bits the executor cannot read from the payload (system id, slots). */
+  identity?: Partial<Omit<JobIdentity, 'shortToken' | 'fullToken'>>
+}
+
+interface Prepared {
+  client: ContainerClient
+  settings: DockerSettings
+  names: JobNames
+  network: string
+  binds: string[]
+  buildImage: string
+  buildEntrypoint: string[]
+  /** Undefined: predefined stages share the build container. */
+  helper: { image: string; binds: string[] } | undefined
+  env: string[]
+  projectDir: string
+  user: string
+}
+
+export class DockerExecutor implements Executor {
+  readonly hostProjectDir = undefined
+  readonly files: BuildFileTransfer
+  #prepared: Prepared | undefined
+  #client: ContainerClient | undefined
+  readonly #containers: string[] = []
+  readonly #lazy = new Map<'build' | 'predefined', Promise<string>>()
+  #network: string | undefined
+  #temporaryVolumes: string[] = []
+
+  constructor(private readonly options: DockerExecutorOptions = {}) {
+    this.files = {
+      download: (paths, localDir, signal) => this.#transfer().download(paths, localDir, signal),
+      upload: (localDir, signal) => this.#transfer().upload(localDir, signal),
+    }
+  }
+
+  async prepare(options: PrepareOptions): Promise<void> {
+    const { payload, log, signal } = options
+    if (options.shell !== 'bash' && options.shell !== 'sh') {
+      throw new GlrunnerError('GLR_SHELL_UNSUPPORTED', `shell ${options.shell} is not supported by the docker executor`, {
+        failureReason: 'runner_configuration_error',
+        hint: 'set shell = "bash" or shell = "sh" in [[runners]], or leave it empty',
+      })
+    }
+    const settings = readDockerSettings(options.runner.docker)
+    const expand = variableExpander(payload)
+    const jobImage = expand(payload.image?.name ?? '')
+    const buildImage = jobImage || settings.image
+    if (buildImage === '') {
+      throw new GlrunnerError('GLR_DOCKER_NO_IMAGE', 'no Docker image specified to run the build in', {
+        failureReason: 'runner_configuration_error',
+        hint: 'set image in .gitlab-ci.yml or image in [runners.docker]',
+      })
+    }
+    log.println(`Using Docker executor with image ${buildImage} ...`)
+    if (jobImage !== '' && jobImage !== settings.image) checkAllowed(log, jobImage, 'images', settings.allowed_images)
+    const services = serviceRequests(payload, settings, expand)
+    for (const service of services.fromJob) checkAllowed(log, service.image, 'services', settings.allowed_services)
+    const allServices = [...services.fromConfig, ...services.fromJob]
+    if (settings.services_limit >= 0 && allServices.length > settings.services_limit) {
+      throw new GlrunnerError('GLR_DOCKER_SERVICES_LIMIT', `too many services requested: ${allServices.length}, only ${settings.services_limit} allowed`, {
+        failureReason: 'runner_configuration_error',
+      })
+    }
+
+    const address = { host: settings.host, tlsCertPath: settings.tls_cert_path, tlsVerify: settings.tls_verify }
+    const client = (this.options.clientFactory ?? createDockerodeClient)(address)
+    this.#client = client
+    try {
+      await client.ping()
+    } catch (err) {
+      throw new GlrunnerError('GLR_DOCKER_CONNECT', 'connecting to the Docker Engine', { cause: err, hint: 'check [runners.docker] host / DOCKER_HOST and that dockerd runs' })
+    }
+
+    const identity: JobIdentity = {
+      shortToken: shortToken(options.runner.token),
+      fullToken: options.runner.token,
+      systemId: this.options.identity?.systemId ?? '',
+      concurrentId: this.options.identity?.concurrentId ?? 0,
+      concurrentProjectId: this.options.identity?.concurrentProjectId ?? 0,
+    }
+    const names = jobNames(payload, identity, settings.container_labels)
+    const policies = (image: string, job: readonly string[]): ReturnType<typeof effectivePullPolicies> =>
+      effectivePullPolicies({ image, job, runner: settings.pull_policy, allowed: settings.allowed_pull_policies })
+    const buildPolicies = policies(buildImage, payload.image?.pull_policy ?? [])
+
+    const network = await this.#createNetwork(client, settings, names)
+    const strategy = payload.variables.findLast((item) => item.key === 'GIT_STRATEGY')?.value || (payload.allow_git_fetch ? 'fetch' : 'clone')
+    const volumes = await prepareVolumes({
+      client, settings, names, buildsDir: options.paths.buildsDir, persistentBuilds: strategy === 'fetch', isProtected: payload.git_info.protected,
+    })
+    this.#temporaryVolumes = volumes.temporary
+    signal.throwIfAborted()
+
+    await ensureImage({ client, log, image: buildImage, policies: buildPolicies, auth: resolveRegistryAuth(buildImage, payload), signal })
+    const helper = await this.#prepareHelper(client, settings, log, payload, signal)
+    const env = payload.variables.filter((item) => item.public && !item.file).map((item) => `${item.key}=${item.value}`)
+    const entrypoint = payload.image?.entrypoint ?? []
+    if (entrypoint.length > 0 && settings.disable_entrypoint_overwrite) log.warning('Entrypoint override disabled')
+    this.#prepared = {
+      client, settings, names, network, binds: volumes.binds, buildImage: withDefaultTag(buildImage),
+      buildEntrypoint: settings.disable_entrypoint_overwrite ? [] : entrypoint, helper, env,
+      projectDir: options.paths.projectDir, user: settings.user,
+    }
+
+    await this.#startServices(allServices, policies, payload, signal, log)
+  }
+
+  async run(options: RunOptions): Promise<void> {
+    const prepared = this.#need()
+    const kind = options.predefined && prepared.helper !== undefined ? 'predefined' : 'build'
+    const containerId = await this.#container(kind)
+    await runStageInContainer({ client: prepared.client, containerId, script: options.script, stdout: options.stdout, stderr: options.stderr, signal: options.signal })
+  }
+
+  async cleanup(): Promise<void> {
+    const client = this.#client
+    if (client === undefined) return
+    const lazy = await Promise.all([...this.#lazy.values()].map((item) => item.catch(() => undefined)))
+    const ids = [...new Set([...this.#containers, ...lazy.filter((id): id is string => id !== undefined)])]
+    await Promise.all(ids.map((id) => client.removeContainer(id).catch(() => undefined)))
+    if (this.#network !== undefined) await client.removeNetwork(this.#network).catch(() => undefined)
+    await Promise.all(this.#temporaryVolumes.map((name) => client.removeVolume(name).catch(() => undefined)))
+  }
+
+  #need(): Prepared {
+    if (this.#prepared === undefined) throw new Error('docker executor used before prepare()')
+
+    return this.#prepared
+  }
+
+  #transfer(): BuildFileTransfer {
+    const prepared = this.#need()
+
+    return createArchiveFileTransfer({
+      client: prepared.client,
+      containerId: () => this.#container(prepared.helper !== undefined ? 'predefined' : 'build'),
+      projectDir: prepared.projectDir,
+    })
+  }
+
+  async #createNetwork(client: ContainerClient, settings: DockerSettings, names: JobNames): Promise<string> {
+    if (settings.network_mode !== '') return settings.network_mode
+    const labels = typedLabels(names, 'network')
+    try {
+      this.#network = await client.createNetwork(names.network, labels, settings.network_mtu)
+    } catch (err) {
+      // A network of the same name is a leftover of this very job id (a crashed runner).
+      if ((err as { statusCode?: number }).statusCode !== 409) throw err
+      await client.removeNetwork(names.network)
+      this.#network = await client.createNetwork(names.network, labels, settings.network_mtu)
+    }
+
+    return names.network
+  }
+
+  async #prepareHelper(client: ContainerClient, settings: DockerSettings, log: JobLog, payload: JobPayload, signal: AbortSignal): Promise<Prepared['helper']> {
+    if (settings.helper_image !== '') {
+      const policies = effectivePullPolicies({ image: settings.helper_image, job: [], runner: settings.pull_policy.length > 0 ? settings.pull_policy : ['if-not-present'], allowed: [] })
+      await ensureImage({ client, log, image: settings.helper_image, policies, auth: resolveRegistryAuth(settings.helper_image, payload), signal })
+
+      return { image: withDefaultTag(settings.helper_image), binds: [] }
+    }
+    if (!isLocalEngine({ host: settings.host, tlsCertPath: '', tlsVerify: false })) return undefined
+    await ensureHostToolsImage(client)
+
+    return { image: HOST_TOOLS_IMAGE, binds: hostToolsBinds() }
+  }
+
+  async #startServices(requests: ServiceRequest[], policies: (image: string, job: readonly string[]) => ReturnType<typeof effectivePullPolicies>, payload: JobPayload, signal: AbortSignal, log: JobLog): Promise<void> {
+    const prepared = this.#need()
+    if (requests.length === 0) return
+    const { client, settings } = prepared
+    const exposed = new Map<string, number[]>()
+    for (const request of requests) {
+      const info = await ensureImage({ client, log, image: request.image, policies: policies(request.image, []), auth: resolveRegistryAuth(request.image, payload), signal })
+      exposed.set(request.image, info.exposedTcpPorts)
+    }
+    const started = await startServices({
+      client, log, names: prepared.names, requests, network: prepared.network, jobEnv: prepared.env,
+      base: { ...hostSettings(settings, true), openStdin: false, mounts: { binds: prepared.binds, tmpfs: settings.services_tmpfs } },
+      exposedPorts: async (image) => exposed.get(image) ?? [],
+      track: (id) => this.#containers.push(id),
+    })
+    if (this.#network === undefined) return // host/none/bridge modes have no job network to probe on.
+    const helper = prepared.helper ?? { image: prepared.buildImage, binds: [] }
+    await waitForServices({
+      client, log, names: prepared.names, services: started, timeoutSeconds: settings.wait_for_services_timeout, image: helper.image,
+      base: { ...plainHostSettings(settings), mounts: { binds: helper.binds, tmpfs: {} } }, network: prepared.network,
+      track: (id) => this.#containers.push(id), signal,
+    })
+  }
+
+  /** The build or predefined container, created on first use. */
+  #container(kind: 'build' | 'predefined'): Promise<string> {
+    let pending = this.#lazy.get(kind)
+    if (pending === undefined) {
+      pending = this.#createStageContainer(kind)
+      this.#lazy.set(kind, pending)
+    }
+
+    return pending
+  }
+
+  async #createStageContainer(kind: 'build' | 'predefined'): Promise<string> {
+    const prepared = this.#need()
+    const { settings } = prepared
+    const helper = kind === 'predefined' ? prepared.helper : undefined
+    // Files the helper writes must stay writable for the build image's user (4.1).
+    const command = kind === 'predefined' ? `umask 0000\n${detectShellScript()}` : detectShellScript()
+    const spec: ContainerSpec = {
+      ...(kind === 'build' ? hostSettings(settings, false) : plainHostSettings(settings)),
+      name: `${prepared.names.base}-${kind}`,
+      image: helper?.image ?? prepared.buildImage,
+      entrypoint: helper !== undefined ? [''] : prepared.buildEntrypoint,
+      cmd: ['sh', '-c', command],
+      env: prepared.env,
+      labels: typedLabels(prepared.names, kind),
+      ...(kind === 'build' && prepared.user !== '' ? { user: prepared.user } : {}),
+      openStdin: true,
+      mounts: { binds: [...prepared.binds, ...(helper?.binds ?? [])], tmpfs: kind === 'build' ? settings.tmpfs : {} },
+      network: { name: prepared.network, aliases: [] },
+    }
+    try {
+      return await prepared.client.createContainer(spec)
+    } catch (err) {
+      throw new GlrunnerError('GLR_DOCKER_CREATE', `creating the ${kind} container`, { cause: err })
+    }
+  }
+}
+
+function checkAllowed(log: JobLog, image: string, kind: ImageKind, patterns: readonly string[]): void {
+  if (isImageAllowed(image, patterns)) return
+  for (const line of disallowedImageLines(image, kind, patterns)) log.println(line)
+  throw new DisallowedImageError(image, kind)
+}
+
+/** Expands `$NAME` in image names against the job's variables (last definition wins). */
+function variableExpander(payload: JobPayload): (text: string) => string {
+  const lookup = (name: string): string | undefined => payload.variables.findLast((item) => item.key === name)?.value
+
+  return (text) => expandGo(text, lookup)
+}
+
+function serviceRequests(payload: JobPayload, settings: DockerSettings, expand: (text: string) => string): { fromConfig: ServiceRequest[]; fromJob: ServiceRequest[] } {
+  const fromConfig = settings.services.map((service) => ({
+    image: service.name, alias: service.alias, command: service.command, entrypoint: service.entrypoint, env: service.environment, ports: [],
+  }))
+  const fromJob = payload.services.map((service) => {
+    const lookup = (name: string): string | undefined =>
+      service.variables.findLast((item) => item.key === name)?.value ?? payload.variables.findLast((item) => item.key === name)?.value
+
+    return {
+      image: expand(service.name),
+      alias: service.alias,
+      command: service.command,
+      entrypoint: service.entrypoint,
+      env: service.variables.map((item) => `${item.key}=${expandGo(item.value, lookup)}`),
+      ports: service.ports.filter((port) => port.protocol === '' || port.protocol === 'tcp').map((port) => port.number),
+    }
+  })
+
+  return { fromConfig, fromJob }
+}

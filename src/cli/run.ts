@@ -13,6 +13,8 @@ import { runBuild } from '../engine/build.js'
 import { getExecutorProvider } from '../executors/registry.js'
 import { RunnerManager } from '../manager/runner-manager.js'
 import { installShutdownSignals } from '../manager/shutdown-signals.js'
+import { prepareAgentExtras } from '../service/agent-extras.js'
+import { watchConfig } from '../service/config-watcher.js'
 import { loggerFromCommand } from './cli-logger.js'
 import { resolveConfigPath } from './config-path.js'
 
@@ -27,7 +29,7 @@ export function runCommand(): Command {
     .description('run jobs for every runner in config.toml until stopped (SIGQUIT drains, SIGTERM/SIGINT abort)')
     .option('-c, --config <path>', 'config file (default: $CONFIG_FILE or ~/.glrunner/config.toml)')
     .option('-d, --working-directory <dir>', 'directory to run jobs from')
-    .option('--listen-address <address>', 'metrics listen address (accepted; not served yet)')
+    .option('--listen-address <address>', 'serve /metrics and /health on host:port (overrides listen_address)')
     .action(async (flags: RunFlags, command: Command) => {
       const logger = loggerFromCommand(command)
       try {
@@ -39,15 +41,16 @@ export function runCommand(): Command {
     })
 }
 
-async function runAgent(flags: RunFlags, logger: ReturnType<typeof loggerFromCommand>): Promise<number> {
+async function runAgent(flags: RunFlags, processLogger: ReturnType<typeof loggerFromCommand>): Promise<number> {
   if (flags.workingDirectory) process.chdir(flags.workingDirectory)
   const configPath = resolveConfigPath(flags.config)
   const { config, warnings } = await loadConfig(configPath, { requireRunners: true })
+  const systemId = await loadOrCreateSystemId(configPath)
+  const extras = prepareAgentExtras({ config, systemId, logger: processLogger, ...(flags.listenAddress ? { listenAddress: flags.listenAddress } : {}) })
+  const logger = extras.logger
   for (const warning of warnings) logger.warn(warning)
   if (config.log_level && !levelGivenOnCommandLine()) logger.setLevel(config.log_level as Parameters<typeof logger.setLevel>[0])
-  if (flags.listenAddress || config.listen_address) logger.warn('the metrics listen address is not supported yet and is ignored')
 
-  const systemId = await loadOrCreateSystemId(configPath)
   logger.info('starting glrunner', { config: configPath, systemId, runners: config.runners.length })
   const manager = new RunnerManager({
     config,
@@ -55,6 +58,7 @@ async function runAgent(flags: RunFlags, logger: ReturnType<typeof loggerFromCom
     logger,
     runBuild,
     resolveExecutor: getExecutorProvider,
+    observer: extras.observer,
     onTokenRotated: async (name, token, expiresAt, details) => {
       await updateConfig(configPath, (saved) => {
         const runner = saved.runners.find((candidate) => candidate.token === details.oldToken) ?? saved.runners.find((candidate) => candidate.name === name)
@@ -68,8 +72,22 @@ async function runAgent(flags: RunFlags, logger: ReturnType<typeof loggerFromCom
   })
   const uninstall = installShutdownSignals(manager, { logger, shutdownTimeoutMs: (config.shutdown_timeout > 0 ? config.shutdown_timeout : 30) * 1000 })
   manager.start()
+  await extras.start(manager)
+  const watcher = watchConfig({
+    path: configPath,
+    logger,
+    apply: (next, nextWarnings) => {
+      extras.check(next)
+      for (const warning of nextWarnings) logger.warn(warning)
+      if (!levelGivenOnCommandLine()) logger.setLevel((next.log_level || 'info') as Parameters<typeof logger.setLevel>[0])
+      manager.reloadConfig(next)
+    },
+    onResult: (ok) => extras.metrics?.configReloaded(ok),
+  })
   await manager.done
+  watcher.close()
   uninstall()
+  await extras.stop()
   await manager.close()
 
   return 0

@@ -178,7 +178,9 @@ export const globalSchema = z.object(
  * Keys of the official config.toml that glrunner does not use but that are not mistakes:
  * kept in `extra` and written back, without an "unknown key" warning.
  */
-export const OFFICIAL_GLOBAL_KEYS = new Set(['sentry_dsn', 'connection_max_age', 'experimental', 'labels'])
+export const OFFICIAL_GLOBAL_KEYS = new Set(['sentry_dsn', 'connection_max_age', 'experimental', 'labels',
+  // glrunner's own tables, validated where they are used (src/metrics, src/cleanup).
+  'metrics', 'cleanup'])
 export const OFFICIAL_RUNNER_KEYS = new Set([
   'kubernetes', 'machine', 'autoscaler', 'parallels', 'virtualbox', 'instance', 'referees',
   'labels', 'monitoring', 'pre_clone_script', 'step_runner_image', 'system_id', 'shell_path',

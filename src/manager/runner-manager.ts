@@ -6,10 +6,12 @@
  * a whole tick for the next one. A held long poll counts as a slot, and on shutdown every
  * held poll is aborted at once.
  */
-import type { GlobalConfig } from '../config/runner-config.js'
+import type { GlobalConfig, RunnerConfig } from '../config/runner-config.js'
 import { formatError } from '../core/errors.js'
 import type { Logger } from '../core/logger.js'
 import { shortToken } from '../core/tokens.js'
+import { createTraceBuffer } from '../engine/job-log/trace-buffer.js'
+import type { WritableTraceStore } from '../engine/job-log/types.js'
 import type { AbortReason } from '../engine/types.js'
 import type { ExecutorProvider } from '../executors/executor.js'
 import { createArtifactsTransport } from '../gitlab/artifacts-api.js'
@@ -18,6 +20,7 @@ import { requestJob } from '../gitlab/jobs-api.js'
 import type { TraceUploaderTiming } from '../gitlab/trace-uploader.js'
 import { runJob, type JobOutcome, type RunBuild } from './job-runner.js'
 import { RunnerEntry } from './runner-entry.js'
+import { SlotAllocator } from './slot-allocator.js'
 import { TokenRotator, type OnTokenRotated } from './token-rotation.js'
 
 export interface ManagerTiming {
@@ -27,6 +30,20 @@ export interface ManagerTiming {
   /** Transport backoff base for the API clients. */
   retryBackoffMinMs?: number
   artifactsRetryBackoffMinMs?: number
+}
+
+/** Watches one received job (metrics, saved payloads); hooks must not throw. */
+export interface JobWatch {
+  /** Wraps the job's trace store, e.g. to follow its sections. */
+  wrapTrace?(store: WritableTraceStore): WritableTraceStore
+  finished?(outcome: JobOutcome): void
+}
+
+/** Optional hooks for operators' tools; the manager works the same without them. */
+export interface ManagerObserver {
+  requestFinished?(event: { runner: RunnerConfig; status: number; healthy: boolean; durationMs: number }): void
+  /** A job payload arrived (before it is parsed); may return a watch for its life. */
+  jobReceived?(event: { runner: RunnerConfig; payload: unknown }): JobWatch | undefined
 }
 
 export interface ManagerOptions {
@@ -44,14 +61,20 @@ export interface ManagerOptions {
   onRequest?: (event: { runner: string; status: number; healthy: boolean }) => void
   timing?: ManagerTiming
   now?: () => number
+  observer?: ManagerObserver
 }
 
 export type ManagerState = 'idle' | 'running' | 'stopping' | 'stopped'
 
 export class RunnerManager {
-  private readonly entries: RunnerEntry[]
+  private entries: RunnerEntry[]
+  /** Entries a reload removed or replaced, kept until their jobs and requests end. */
+  private readonly retired = new Set<RunnerEntry>()
+  /** CI_CONCURRENT_ID slots per runner token, shared by an entry and its replacement. */
+  private readonly slotsByToken = new Map<string, { concurrent: SlotAllocator; project: SlotAllocator }>()
+  private configValue: GlobalConfig
   private readonly jobAborts = new Set<(reason: AbortReason) => void>()
-  private readonly rotator: TokenRotator
+  private rotator: TokenRotator
   private readonly logger: Logger
   private readonly now: () => number
   private feederTimer: NodeJS.Timeout | undefined
@@ -67,13 +90,19 @@ export class RunnerManager {
   constructor(private readonly o: ManagerOptions) {
     this.logger = o.logger
     this.now = o.now ?? Date.now
-    this.entries = o.config.runners.map((runner) => new RunnerEntry(runner, o.resolveExecutor(runner.executor), o.logger, { retryBackoffMinMs: o.timing?.retryBackoffMinMs }))
+    this.configValue = o.config
+    this.entries = o.config.runners.map((runner) => this.createEntry(runner))
     this.rotator = new TokenRotator(o.onTokenRotated, this.now)
     this.done = new Promise((resolve) => (this.resolveDone = resolve))
   }
 
   get state(): ManagerState {
     return this.stateValue
+  }
+
+  /** The configuration in effect (the latest one applied by reloadConfig). */
+  get config(): GlobalConfig {
+    return this.configValue
   }
 
   /** Jobs running right now. */
@@ -99,7 +128,7 @@ export class RunnerManager {
     this.stateValue = 'stopping'
     clearTimeout(this.feederTimer)
     this.rotator.stop()
-    for (const entry of this.entries) for (const controller of entry.requestAborts) controller.abort()
+    for (const entry of [...this.entries, ...this.retired]) for (const controller of entry.requestAborts) controller.abort()
     this.checkDone()
   }
 
@@ -112,16 +141,103 @@ export class RunnerManager {
 
   /** Releases connections; call after `done`. */
   async close(): Promise<void> {
-    await Promise.all(this.entries.map((entry) => entry.client.close()))
+    await Promise.all([...this.entries, ...this.retired].map((entry) => entry.client.close()))
+  }
+
+  /**
+   * Applies a new configuration without stopping running jobs (SIGHUP, file change):
+   * `concurrent` and `check_interval` apply at once; a runner entry that is new or changed
+   * gets a fresh client; a removed or replaced one stops asking for jobs, and its running
+   * jobs finish with the settings they started with. Returns what changed, for the log.
+   */
+  reloadConfig(config: GlobalConfig): { added: number; removed: number; changed: number } {
+    const previous = new Map(this.entries.map((entry) => [entryKey(entry.config), entry]))
+    const next: RunnerEntry[] = []
+    const counts = { added: 0, removed: 0, changed: 0 }
+    for (const runner of config.runners) {
+      const old = previous.get(entryKey(runner))
+      previous.delete(entryKey(runner))
+      if (old && sameRunnerSettings(old.config, runner)) {
+        // Token timestamps are written back by rotation itself: take them over in place.
+        old.config.token_obtained_at = runner.token_obtained_at
+        old.config.token_expires_at = runner.token_expires_at
+        next.push(old)
+        continue
+      }
+      if (old) this.retire(old)
+      counts[old ? 'changed' : 'added']++
+      next.push(this.createEntry(runner))
+    }
+    for (const old of previous.values()) {
+      this.retire(old)
+      counts.removed++
+    }
+    this.entries = next
+    this.configValue = { ...config, runners: next.map((entry) => entry.config) }
+
+    if (this.stateValue === 'running') {
+      // Timers belong to entries; a fresh rotator forgets the retired ones.
+      this.rotator.stop()
+      this.rotator = new TokenRotator(this.o.onTokenRotated, this.now)
+      for (const entry of this.entries) this.rotator.schedule(entry)
+      clearTimeout(this.feederTimer)
+      this.logger.info('configuration reloaded', { ...counts, runners: this.entries.length, concurrent: this.concurrent, checkIntervalMs: this.checkIntervalMs })
+      for (const entry of this.entries) this.offer(entry, 'config reloaded')
+      this.feederTimer = setTimeout(() => this.feed(), this.checkIntervalMs / Math.max(1, this.entries.length))
+    }
+
+    return counts
+  }
+
+  private createEntry(runner: RunnerConfig): RunnerEntry {
+    const entry = new RunnerEntry(runner, this.o.resolveExecutor(runner.executor), this.o.logger, { retryBackoffMinMs: this.o.timing?.retryBackoffMinMs })
+    if (this.stateValue === 'running' && !entry.provider) entry.logger.error('unknown executor, this runner will not ask for jobs', { executor: runner.executor })
+
+    return entry
+  }
+
+  /** Stops offering `entry`; held requests are aborted, running jobs go on. */
+  private retire(entry: RunnerEntry): void {
+    this.retired.add(entry)
+    for (const controller of entry.requestAborts) controller.abort()
+    this.closeRetired()
+  }
+
+  private closeRetired(): void {
+    for (const entry of this.retired) {
+      if (entry.runningJobs > 0 || entry.inflightRequests > 0) continue
+      this.retired.delete(entry)
+      void entry.client.close()
+    }
+  }
+
+  /** Running jobs and requests of every entry (live or retired) with this entry's token. */
+  private tokenLoad(entry: RunnerEntry): number {
+    let load = 0
+    for (const other of [...this.entries, ...this.retired]) {
+      if (other.config.token === entry.config.token) load += other.runningJobs + other.inflightRequests
+    }
+
+    return load
+  }
+
+  private slotsFor(entry: RunnerEntry): { concurrent: SlotAllocator; project: SlotAllocator } {
+    let slots = this.slotsByToken.get(entry.config.token)
+    if (!slots) {
+      slots = { concurrent: entry.concurrentIds, project: entry.projectIds }
+      this.slotsByToken.set(entry.config.token, slots)
+    }
+
+    return slots
   }
 
   private get concurrent(): number {
-    return Math.max(1, this.o.config.concurrent || 1)
+    return Math.max(1, this.configValue.concurrent || 1)
   }
 
   private get checkIntervalMs(): number {
     if (this.o.timing?.checkIntervalMs !== undefined) return this.o.timing.checkIntervalMs
-    const seconds = this.o.config.check_interval > 0 ? this.o.config.check_interval : 3
+    const seconds = this.configValue.check_interval > 0 ? this.configValue.check_interval : 3
 
     return seconds * 1000
   }
@@ -138,10 +254,11 @@ export class RunnerManager {
   /** Why `entry` may not ask for a job right now, or undefined when it may. */
   private blockedReason(entry: RunnerEntry): string | undefined {
     if (this.stateValue !== 'running') return 'the manager is stopping'
+    if (!this.entries.includes(entry)) return 'removed from the configuration'
     if (!entry.provider) return `unknown executor ${JSON.stringify(entry.config.executor)}`
     if (entry.skipUntil > this.now()) return `unhealthy until ${new Date(entry.skipUntil).toISOString()}`
     if (this.runningJobs + this.inflightRequests >= this.concurrent) return `concurrent limit of ${this.concurrent} reached`
-    if (entry.config.limit > 0 && entry.runningJobs + entry.inflightRequests >= entry.config.limit) return `limit of ${entry.config.limit} reached`
+    if (entry.config.limit > 0 && this.tokenLoad(entry) >= entry.config.limit) return `limit of ${entry.config.limit} reached`
     if (entry.inflightRequests >= entry.requestConcurrency) return `request_concurrency of ${entry.requestConcurrency} reached (a request is in flight)`
     if (this.o.maxBuilds !== undefined && this.receivedJobs + this.inflightRequests >= this.o.maxBuilds) return 'max builds reached'
 
@@ -169,9 +286,11 @@ export class RunnerManager {
     entry.inflightRequests++
     this.inflightRequests++
     let payload: unknown
+    const requestedAt = Date.now()
     try {
       const result = await requestJob(entry.client, { token: entry.config.token, systemId: this.o.systemId, info: entry.info, signal: controller.signal })
       this.o.onRequest?.({ runner: entry.config.name, status: result.status, healthy: result.healthy })
+      this.o.observer?.requestFinished?.({ runner: entry.config, status: result.status, healthy: result.healthy, durationMs: Date.now() - requestedAt })
       if (result.kind === 'job') {
         payload = result.payload
       } else {
@@ -190,6 +309,7 @@ export class RunnerManager {
     if (payload === undefined) {
       entry.inflightRequests--
       this.inflightRequests--
+      this.closeRetired()
       this.checkDone()
 
       return
@@ -209,6 +329,7 @@ export class RunnerManager {
     } finally {
       entry.runningJobs--
       this.runningJobs--
+      this.closeRetired()
       this.checkDone()
       if (!entry.config.strict_check_interval) this.offer(entry, 'job finished')
     }
@@ -217,16 +338,19 @@ export class RunnerManager {
   private async runOne(entry: RunnerEntry, payload: unknown): Promise<JobOutcome> {
     const token = shortToken(entry.config.token)
     const slots: Array<() => void> = []
+    const allocators = this.slotsFor(entry)
     const identity = (job: JobPayload) => {
-      const concurrentId = entry.concurrentIds.acquire('all')
+      const concurrentId = allocators.concurrent.acquire('all')
       const projectKey = String(job.job_info.project_id)
-      const concurrentProjectId = entry.projectIds.acquire(projectKey)
-      slots.push(() => entry.concurrentIds.release('all', concurrentId), () => entry.projectIds.release(projectKey, concurrentProjectId))
+      const concurrentProjectId = allocators.project.acquire(projectKey)
+      slots.push(() => allocators.concurrent.release('all', concurrentId), () => allocators.project.release(projectKey, concurrentProjectId))
 
       return { shortToken: token, systemId: this.o.systemId, concurrentId, concurrentProjectId }
     }
+    const watch = this.watchJob(entry, payload)
+    const wrapTrace = watch?.wrapTrace?.bind(watch)
     try {
-      return await runJob(
+      const outcome = await runJob(
         {
           client: entry.client,
           runner: entry.config,
@@ -242,11 +366,29 @@ export class RunnerManager {
 
             return () => this.jobAborts.delete(abort)
           },
+          ...(wrapTrace ? { createTrace: () => wrapTrace(createTraceBuffer()) } : {}),
         },
         payload,
       )
+      try {
+        watch?.finished?.(outcome)
+      } catch (err) {
+        entry.logger.warn('a job observer failed', { error: formatError(err) })
+      }
+
+      return outcome
     } finally {
       for (const release of slots) release()
+    }
+  }
+
+  private watchJob(entry: RunnerEntry, payload: unknown): JobWatch | undefined {
+    try {
+      return this.o.observer?.jobReceived?.({ runner: entry.config, payload })
+    } catch (err) {
+      entry.logger.warn('a job observer failed', { error: formatError(err) })
+
+      return undefined
     }
   }
 
@@ -256,4 +398,16 @@ export class RunnerManager {
     this.logger.info('runner manager stopped')
     this.resolveDone()
   }
+}
+
+/** Entries are the same runner when token and URL match. */
+function entryKey(runner: RunnerConfig): string {
+  return `${runner.url}\u0000${runner.token}`
+}
+
+/** Same settings, ignoring the token timestamps that rotation writes back. */
+function sameRunnerSettings(a: RunnerConfig, b: RunnerConfig): boolean {
+  const strip = ({ token_obtained_at: _obtained, token_expires_at: _expires, ...rest }: RunnerConfig) => rest
+
+  return JSON.stringify(strip(a)) === JSON.stringify(strip(b))
 }

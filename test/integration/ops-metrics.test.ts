@@ -45,8 +45,7 @@ describe('metrics and health while jobs run', () => {
     coordinator.addProject({ path: 'acme/widgets', repoDir: project.dir })
     buildsDir = await mkdtemp(join(tmpdir(), 'glrunner-ops-metrics-'))
     runnerToken = coordinator.createRunner().token
-    let manager: Harness['manager'] | undefined
-    const metrics = new RunnerMetrics({ systemId: 's_0123456789ab', config: () => manager!.config })
+    const metrics = new RunnerMetrics({ systemId: 's_0123456789ab', config: () => harness.manager.config })
     harness = startManager({
       url: coordinator.url,
       runBuild,
@@ -54,7 +53,6 @@ describe('metrics and health while jobs run', () => {
       global: { concurrent: 2 },
       manager: { observer: metrics.observer() },
     })
-    manager = harness.manager
     server = await startMetricsServer({ listenAddress: '127.0.0.1:0', registry: metrics.registry, token: TOKEN, health: () => ({ healthy: true, details: { jobs: harness.manager.activeJobs } }) })
   })
   after(async () => {

@@ -47,7 +47,7 @@ export function localPipelineYaml(): string {
 
 async function measure(ctx: BenchContext): Promise<FigureRow[]> {
   if (!existsSync(join(ctx.root, 'src/local/run-pipeline.ts'))) return [unavailable(ID, TITLE, 'glrunner exec is not built yet')]
-  const runs = ctx.mode === 'full' ? 5 : 1
+  const runs = ctx.mode === 'full' ? 3 : 1
   const dir = await mkdtemp(join(tmpdir(), 'glrunner-bench-local-'))
   try {
     const repo = join(dir, 'repo')

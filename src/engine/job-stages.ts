@@ -45,6 +45,7 @@ function runnerStageContext(context: PhaseContext, signal: AbortSignal): RunnerS
     flags: run.flags,
     paths: sources.setup.paths,
     hostProjectDir: context.executor.hostProjectDir,
+    files: context.executor.files,
     artifacts: run.request.artifacts,
     cacheConfig: sources.runner.cache,
     runnerShortToken: run.request.identity.shortToken,

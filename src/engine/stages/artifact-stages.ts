@@ -12,7 +12,7 @@ import type { ArtifactSpec, DependencySpec } from '../../gitlab/job-payload.js'
 import { parseCompressionLevel } from '../../helpers/archive/compression-level.js'
 import { buildArtifact, extractDependencyArtifacts, whenApplies } from '../../helpers/artifacts/index.js'
 import { helperInfo, type ReportLine } from '../../helpers/helper-log/report-line.js'
-import { hostFiles } from './host-files.js'
+import { withHostFiles } from './host-files.js'
 import { printReportLines } from './report-lines.js'
 import type { RunnerStageContext } from './runner-stage.js'
 import { ArtifactDownloadError, ArtifactUploadError, downloadOutcome, responseStatusText } from './transfer-errors.js'
@@ -48,7 +48,10 @@ function hostOf(url: string): string {
 }
 
 export async function downloadArtifactsStage(context: RunnerStageContext): Promise<void> {
-  const { projectDir, tmpDir } = await hostFiles(context, 'Downloading artifacts')
+  await withHostFiles(context, 'Downloading artifacts', { mode: 'write' }, ({ projectDir, tmpDir }) => downloadInto(context, projectDir, tmpDir))
+}
+
+async function downloadInto(context: RunnerStageContext, projectDir: string, tmpDir: string): Promise<void> {
   for (const dependency of context.payload.dependencies.filter(downloadable)) {
     if (context.signal.aborted) return
     context.log.info(`Downloading artifacts for ${dependency.name} (${dependency.id})...`)
@@ -84,7 +87,12 @@ function expandedEntry(context: RunnerStageContext, entry: ArtifactSpec): Artifa
 export async function uploadArtifactsStage(context: RunnerStageContext, failed: boolean): Promise<void> {
   const entries = context.payload.artifacts.filter((entry) => uploadsOn(entry, failed))
   if (entries.length === 0) return
-  const { projectDir, tmpDir } = await hostFiles(context, 'Uploading artifacts')
+  const expanded = entries.map((entry) => expandedEntry(context, entry))
+  const access = { mode: 'read' as const, patterns: expanded.flatMap((entry) => entry.paths), untracked: expanded.some((entry) => entry.untracked) }
+  await withHostFiles(context, 'Uploading artifacts', access, ({ projectDir, tmpDir }) => uploadFrom(context, expanded, failed, projectDir, tmpDir))
+}
+
+async function uploadFrom(context: RunnerStageContext, entries: ArtifactSpec[], failed: boolean, projectDir: string, tmpDir: string): Promise<void> {
   const level = parseCompressionLevel(context.variables.value('ARTIFACT_COMPRESSION_LEVEL'))
   if (level.warning !== undefined) context.log.warning(`ARTIFACT_COMPRESSION_LEVEL: ${level.warning}`)
 
@@ -92,7 +100,7 @@ export async function uploadArtifactsStage(context: RunnerStageContext, failed: 
     if (context.signal.aborted) return
     const built = await buildArtifact({
       projectDir,
-      spec: expandedEntry(context, entry),
+      spec: entry,
       tmpDir,
       jobStatus: failed ? 'failed' : 'success',
       compressionLevel: level.level,

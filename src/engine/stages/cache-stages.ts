@@ -17,7 +17,7 @@ import {
   type CacheEntryOptions,
   type CacheStore,
 } from '../../helpers/cache/index.js'
-import { hostFiles } from './host-files.js'
+import { withHostFiles } from './host-files.js'
 import { jobCacheStore } from './job-cache-store.js'
 import { printReportLines } from './report-lines.js'
 import type { RunnerStageContext } from './runner-stage.js'
@@ -57,27 +57,36 @@ async function policyChecked<T>(work: () => Promise<T>): Promise<T> {
 }
 
 export async function restoreCacheStage(context: RunnerStageContext): Promise<void> {
-  const { projectDir } = await hostFiles(context, 'Extracting cache')
-  const store = jobCacheStore(context)
-  for (const spec of cacheEntriesToRestore(context.payload.cache)) {
-    if (context.signal.aborted) return
-    const result = await policyChecked(() => restoreCacheEntry(entryOptions(context, spec, store, projectDir)))
-    printReportLines(context.log, result.lines)
-  }
+  await withHostFiles(context, 'Extracting cache', { mode: 'write' }, async ({ projectDir }) => {
+    const store = jobCacheStore(context)
+    for (const spec of cacheEntriesToRestore(context.payload.cache)) {
+      if (context.signal.aborted) return
+      const result = await policyChecked(() => restoreCacheEntry(entryOptions(context, spec, store, projectDir)))
+      printReportLines(context.log, result.lines)
+    }
+  })
 }
 
 export async function archiveCacheStage(context: RunnerStageContext, failed: boolean): Promise<void> {
-  const { projectDir } = await hostFiles(context, 'Creating cache')
-  const store = jobCacheStore(context)
   const jobStatus = failed ? 'failed' : 'success'
-  const level = parseCompressionLevel(context.variables.value('CACHE_COMPRESSION_LEVEL'))
-  if (level.warning !== undefined) context.log.warning(`CACHE_COMPRESSION_LEVEL: ${level.warning}`)
-
-  for (const spec of cacheEntriesToSave(context.payload.cache, jobStatus)) {
-    if (context.signal.aborted) return
-    const result = await policyChecked(() =>
-      saveCacheEntry({ ...entryOptions(context, spec, store, projectDir), jobStatus, compressionLevel: level.level }),
-    )
-    printReportLines(context.log, result.lines)
+  const specs = cacheEntriesToSave(context.payload.cache, jobStatus)
+  const access = {
+    mode: 'read' as const,
+    patterns: specs.flatMap((spec) => spec.paths.map((pattern) => context.variables.expand(pattern, context.paths.tmpDir))),
+    untracked: specs.some((spec) => spec.untracked),
   }
+
+  await withHostFiles(context, 'Creating cache', access, async ({ projectDir }) => {
+    const store = jobCacheStore(context)
+    const level = parseCompressionLevel(context.variables.value('CACHE_COMPRESSION_LEVEL'))
+    if (level.warning !== undefined) context.log.warning(`CACHE_COMPRESSION_LEVEL: ${level.warning}`)
+
+    for (const spec of specs) {
+      if (context.signal.aborted) return
+      const result = await policyChecked(() =>
+        saveCacheEntry({ ...entryOptions(context, spec, store, projectDir), jobStatus, compressionLevel: level.level }),
+      )
+      printReportLines(context.log, result.lines)
+    }
+  })
 }

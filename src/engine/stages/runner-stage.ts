@@ -4,7 +4,7 @@
  * section at all) and a `run` that writes to the job log.
  */
 import type { JobLog } from '../job-log/types.js'
-import type { BuildPaths } from '../../executors/executor.js'
+import type { BuildFileTransfer, BuildPaths } from '../../executors/executor.js'
 import type { JobPayload } from '../../gitlab/job-payload.js'
 import type { ArtifactsTransport } from '../types.js'
 import type { FeatureFlags } from '../variables/feature-flags.js'
@@ -22,6 +22,8 @@ export interface RunnerStageContext {
   paths: BuildPaths
   /** The project directory on the runner's file system, when the executor offers it. */
   hostProjectDir: string | undefined
+  /** The executor's file transfer, for executors without hostProjectDir. */
+  files: BuildFileTransfer | undefined
   artifacts: ArtifactsTransport
   /** `[runners.cache]` as written in config.toml; undefined for a local cache only. */
   cacheConfig: Readonly<Record<string, unknown>> | undefined

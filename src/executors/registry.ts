@@ -10,6 +10,7 @@ import { sshExecutorProvider } from './ssh/provider.js'
 
 const PROVIDERS = new Map<string, ExecutorProvider>([
   [shellExecutorProvider.name, shellExecutorProvider],
+  [dockerExecutorProvider.name, dockerExecutorProvider],
   [customExecutorProvider.name, customExecutorProvider],
   [sshExecutorProvider.name, sshExecutorProvider],
 ])

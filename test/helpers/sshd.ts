@@ -157,20 +157,33 @@ export async function startSshServer(): Promise<SshTestServer> {
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString('utf8')
   })
+  const userExists = (): boolean => {
+    try {
+      execFileSync('id', ['-u', user], { stdio: 'ignore' })
+
+      return true
+    } catch {
+      return false
+    }
+  }
   const removeUser = async (): Promise<void> => {
-    for (const pid of processesOf(uid)) {
+    for (let attempt = 0; attempt < 10 && userExists(); attempt++) {
+      // Only the throwaway user's own processes (sessions the tests left), by pid.
+      for (const pid of processesOf(uid)) {
+        try {
+          process.kill(pid, 'SIGKILL')
+        } catch {
+          // Already gone.
+        }
+      }
+      await delay(100 * (attempt + 1))
       try {
-        process.kill(pid, 'SIGKILL')
+        execFileSync('userdel', ['-r', '-f', user], { stdio: 'pipe' })
       } catch {
-        // Already gone.
+        // A missing mail spool makes userdel exit non-zero; userExists() decides.
       }
     }
-    await delay(100)
-    try {
-      execFileSync('userdel', ['-r', '-f', user], { stdio: 'ignore' })
-    } catch {
-      // Mail spool warnings make userdel exit non-zero; the account is gone regardless.
-    }
+    if (userExists()) throw new Error(`could not remove the test user ${user}; remove it with userdel -r -f ${user}`)
   }
 
   try {

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Builds the images the docker executor tests use, locally, without any registry:
 #   glrunner-test/busybox:1     Debian's busybox-static and its applets: sh, no bash/git/curl
+#   glrunner-test/busybox-web:1 the same files with EXPOSE 80, for service health checks
 #   glrunner-test/debian-git:1  debootstrap'ed minimal bookworm with bash, git, ca-certificates
 # Each is skipped when its tag already exists. Needs: docker (running), busybox-static,
 # debootstrap (Debian packages). The Debian mirror is the one apt is configured with.
 set -euo pipefail
 
 BUSYBOX_TAG=glrunner-test/busybox:1
+WEB_TAG=glrunner-test/busybox-web:1
 DEBIAN_TAG=glrunner-test/debian-git:1
 LABEL='glrunner.test=1'
 
@@ -38,7 +40,9 @@ build_busybox() {
   chmod 1777 "$root/tmp"
   tar -C "$root" -c . | docker import \
     -c 'ENV PATH=/bin' -c 'CMD ["/bin/sh"]' -c "LABEL $LABEL" - "$BUSYBOX_TAG" >/dev/null
-  echo "built $BUSYBOX_TAG"
+  tar -C "$root" -c . | docker import \
+    -c 'ENV PATH=/bin' -c 'CMD ["/bin/sh"]' -c 'EXPOSE 80' -c "LABEL $LABEL" - "$WEB_TAG" >/dev/null
+  echo "built $BUSYBOX_TAG and $WEB_TAG"
 }
 
 build_debian() {
@@ -58,6 +62,6 @@ build_debian() {
 }
 
 docker info >/dev/null 2>&1 || { echo "docker engine not reachable" >&2; exit 1; }
-if has_image "$BUSYBOX_TAG"; then echo "$BUSYBOX_TAG exists"; else build_busybox; fi
+if has_image "$BUSYBOX_TAG" && has_image "$WEB_TAG"; then echo "$BUSYBOX_TAG exists"; else build_busybox; fi
 if [ "${1:-}" = "--busybox-only" ]; then exit 0; fi
 if has_image "$DEBIAN_TAG"; then echo "$DEBIAN_TAG exists"; else build_debian; fi

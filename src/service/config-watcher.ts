@@ -7,7 +7,7 @@
  * The directory is watched rather than the file: editors and `updateConfig` replace the
  * file by renaming, which ends a watch on the old inode.
  */
-import { watch, type FSWatcher } from 'node:fs'
+import { readFileSync, watch, type FSWatcher } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { basename, dirname } from 'node:path'
 import type { GlobalConfig } from '../config/runner-config.js'
@@ -79,7 +79,12 @@ export function watchConfig(o: ConfigWatcherOptions): ConfigWatcher {
     return chain
   }
 
-  void readFile(o.path, 'utf8').then((text) => (lastText ??= text), () => undefined)
+  // Read now, synchronously: a change made right after start must not become the baseline.
+  try {
+    lastText = readFileSync(o.path, 'utf8')
+  } catch {
+    lastText = undefined
+  }
 
   let watcher: FSWatcher | undefined
   try {

@@ -7,7 +7,7 @@
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
-import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs'
+import { copyFileSync, createWriteStream, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
@@ -19,6 +19,9 @@ import { createJobLog } from '../../src/engine/job-log/job-log.js'
 import { createTraceBuffer } from '../../src/engine/job-log/trace-buffer.js'
 import { defaultRunnerConfig } from '../../src/config/runner-config.js'
 import { jobPayloadSchema, type JobPayloadInput } from '../../src/gitlab/job-payload.js'
+import { runBuild } from '../../src/engine/build.js'
+import type { ArtifactsTransport } from '../../src/engine/types.js'
+import yazl from 'yazl'
 import { basePayload, createRepo, runJob, scratchDir, type JobRunOutput } from '../conformance/run-job.js'
 import { processesOf, sshdUnavailableReason, startSshServer, type SshTestServer } from '../helpers/sshd.js'
 
@@ -247,4 +250,64 @@ test('a job timeout stops the remote script', { skip }, async () => {
   assert.ok(Date.now() - started < 6_000)
   await delay(200)
   assert.deepEqual(remoteCommands().filter((line) => line.includes('sleep 1235')), [])
+})
+
+test('cache saved by one job is restored into another project dir on the remote host', { skip }, async () => {
+  const cacheDir = join(scratch.dir, 'runner-cache')
+  const cache = [{ key: 'deps', paths: ['vendor/'], policy: 'pull-push', when: 'on_success' }]
+  const first = await sshJob({ payload: { ...script('mkdir -p vendor', 'echo cached-content > vendor/lib.txt'), cache }, runner: { cache_dir: cacheDir } })
+  assert.equal(first.result.state, 'success', first.text)
+  assert.match(first.text, /Saving cache for successful job/)
+  assert.match(first.text, /vendor\/: found \d+ matching artifact files and directories/, first.text)
+
+  const second = await runJob({
+    payload: { ...basePayload({ ...script('cat vendor/lib.txt', 'pwd'), cache }), features: { trace_sections: true, failure_reasons: REASONS } },
+    provider,
+    runner: { executor: 'ssh', ssh: sshConfig(), cache_dir: cacheDir },
+    concurrentProjectId: 1,
+  })
+  assert.equal(second.result.state, 'success', second.text)
+  assert.ok(second.text.includes('cached-content\n'), second.text)
+  assert.ok(second.text.includes(`${server.home}/builds/RunnerTok/1/project-7\n`))
+})
+
+test('artifacts are uploaded from and dependencies extracted into the remote project dir', { skip }, async () => {
+  const zipPath = join(scratch.dir, 'dependency.zip')
+  await new Promise<void>((resolve, reject) => {
+    const zip = new yazl.ZipFile()
+    zip.addBuffer(Buffer.from('from a dependency\n'), 'dep/in.txt')
+    zip.outputStream.pipe(createWriteStream(zipPath)).on('close', resolve).on('error', reject)
+    zip.end()
+  })
+  const uploaded: { fileName: string; bytes: Buffer }[] = []
+  const artifacts: ArtifactsTransport = {
+    upload: async (options) => {
+      uploaded.push({ fileName: options.fileName, bytes: readFileSync(options.filePath) })
+    },
+    download: async (options) => {
+      copyFileSync(zipPath, options.destination)
+    },
+  }
+  const payload = jobPayloadSchema.parse({
+    ...basePayload(script('cat dep/in.txt', 'mkdir -p out', 'echo built > out/result.txt')),
+    dependencies: [{ id: 900, name: 'build', token: 'glcbt-dep', artifacts_file: { filename: 'artifacts.zip', size: 1 } }],
+    artifacts: [{ name: 'result', paths: ['out/'], when: 'on_success', artifact_type: 'archive', artifact_format: 'zip' }],
+    features: { trace_sections: true, failure_reasons: REASONS },
+  })
+  const trace = createTraceBuffer()
+  const result = await runBuild({
+    payload,
+    runner: defaultRunnerConfig({ name: 'test-runner', token: 'glrt-t1_RunnerTokenAbc', url: 'http://127.0.0.1:1', executor: 'ssh', ssh: sshConfig(), feature_flags: { FF_TIMESTAMPS: false } }),
+    identity: { shortToken: 'RunnerTok', systemId: 's_0123456789ab', concurrentId: 0, concurrentProjectId: 2 },
+    executor: provider,
+    trace,
+    control: { cancel: new AbortController().signal, abort: new AbortController().signal },
+    artifacts,
+  })
+  const text = trace.read(0, trace.size).toString('utf8')
+  trace.dispose()
+  assert.equal(result.state, 'success', text)
+  assert.ok(text.includes('from a dependency\n'), text)
+  assert.equal(uploaded.length, 1, text)
+  assert.ok(uploaded[0]?.bytes.includes(Buffer.from('out/result.txt')), 'the archive holds the remote file')
 })

@@ -14,7 +14,7 @@ import { timeCommand } from '../lib/timed-command.js'
 import type { BenchContext, Figure, FigureRow } from '../lib/types.js'
 
 async function measure(ctx: BenchContext): Promise<FigureRow[]> {
-  const runs = ctx.mode === 'full' ? 20 : ctx.mode === 'quick' ? 6 : 2
+  const runs = ctx.mode === 'full' ? 20 : ctx.mode === 'quick' ? 5 : 2
   const env = await startBenchEnv({ longPollSeconds: 0 })
   let runner: RunnerProcess | undefined
   try {

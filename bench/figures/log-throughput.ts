@@ -118,7 +118,7 @@ function inProcess(megabytes: number, runs: number): FigureRow {
 }
 
 async function measure(ctx: BenchContext): Promise<FigureRow[]> {
-  const megabytes = ctx.mode === 'full' ? 500 : ctx.mode === 'quick' ? 50 : 4
+  const megabytes = ctx.mode === 'full' ? 500 : ctx.mode === 'quick' ? 40 : 4
   const runs = ctx.mode === 'full' ? 3 : 2
 
   return [...(await throughRunner(ctx, megabytes, runs)), inProcess(Math.max(4, megabytes / 5), runs)]

@@ -70,7 +70,7 @@ function rowsFor(o: { mode: 'longpoll' | 'poll'; samples: Sample[]; checkInterva
 }
 
 async function measure(ctx: BenchContext): Promise<FigureRow[]> {
-  const jobs = ctx.mode === 'full' ? 200 : ctx.mode === 'quick' ? 30 : 3
+  const jobs = ctx.mode === 'full' ? 200 : ctx.mode === 'quick' ? 20 : 3
   // A 3 s check_interval would make the quick run's poll row alone take a minute.
   const checkIntervalSeconds = ctx.mode === 'full' ? 3 : 1
   const longPollSeconds = 50

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { pwshDoubleQuote, pwshSingleQuote } from './pwsh-quote.js'
 import { PwshWriter } from './pwsh-writer.js'
-import { encodePwshCommand, pwshFileInvocation, pwshOuterScript, pwshScriptBytes, pwshStdinInvocation, PWSH_STDIN_BOOTSTRAP } from './pwsh.js'
+import { encodePwshCommand, pwshFileInvocation, pwshScriptBytes, pwshStdinInvocation, PWSH_STDIN_BOOTSTRAP } from './pwsh.js'
 import { pwshCleanupScript, pwshPrepareScript, pwshUserStepScript, type PwshStageContext } from './pwsh-stage-scripts.js'
 
 const CHECK = 'if(!$?) { Exit &{if($LASTEXITCODE) {$LASTEXITCODE} else {1}} }'

@@ -11,6 +11,9 @@ import { runBuild } from '../engine/build.js'
 import { getExecutorProvider } from '../executors/registry.js'
 import { RunnerManager } from '../manager/runner-manager.js'
 import { installShutdownSignals } from '../manager/shutdown-signals.js'
+import { prepareAgentExtras } from '../service/agent-extras.js'
+import { replayJob } from '../service/job-replay.js'
+import { payloadSaver } from '../service/payload-store.js'
 import { loggerFromCommand } from './cli-logger.js'
 import { parseNonNegativeInteger } from './option-parsers.js'
 
@@ -31,6 +34,10 @@ interface RunSingleFlags {
   shutdownTimeout: number
   env?: string[]
   tlsCaFile?: string
+  payload?: string
+  repo?: string
+  savePayloads?: string
+  listenAddress?: string
 }
 
 function parseSeconds(value: string): number {
@@ -58,6 +65,10 @@ export function runSingleCommand(): Command {
     .addOption(new Option('--check-interval <seconds>', 'how often to ask for jobs').argParser(parseSeconds).default(3))
     .addOption(new Option('--shutdown-timeout <seconds>', 'how long aborted jobs get to report').argParser(parseSeconds).default(30))
     .addOption(new Option('--tls-ca-file <file>', 'CA certificates to trust for GitLab').env('CI_SERVER_TLS_CA_FILE'))
+    .option('--payload <file>', 'replay one saved job (from --save-payloads) locally instead of asking GitLab')
+    .option('--repo <dir>', 'with --payload: a local clone holding the job\'s commit, served as its sources')
+    .option('--save-payloads <dir>', 'save each job\'s payload (secrets redacted) to replay it with --payload')
+    .option('--listen-address <address>', 'serve /metrics and /health on host:port')
     .action(async (flags: RunSingleFlags, command: Command) => {
       const logger = loggerFromCommand(command)
       try {
@@ -69,9 +80,10 @@ export function runSingleCommand(): Command {
     })
 }
 
-async function runSingle(flags: RunSingleFlags, logger: Logger): Promise<number> {
+async function runSingle(flags: RunSingleFlags, processLogger: Logger): Promise<number> {
+  if (flags.payload) return replay(flags, processLogger)
   if (!flags.url || !flags.token) {
-    logger.error('run-single needs --url (or CI_SERVER_URL) and --token (or CI_SERVER_TOKEN)')
+    processLogger.error('run-single needs --url (or CI_SERVER_URL) and --token (or CI_SERVER_TOKEN), or --payload to replay a saved job')
 
     return 1
   }
@@ -90,6 +102,14 @@ async function runSingle(flags: RunSingleFlags, logger: Logger): Promise<number>
   })
   const config = defaultGlobalConfig({ concurrent: Math.max(1, flags.limit), check_interval: flags.checkInterval || 3, shutdown_timeout: flags.shutdownTimeout, runners: [runner] })
   const systemId = await generateSystemId()
+  const extras = prepareAgentExtras({
+    config,
+    systemId,
+    logger: processLogger,
+    ...(flags.listenAddress ? { listenAddress: flags.listenAddress } : {}),
+    observers: flags.savePayloads ? [payloadSaver(flags.savePayloads, processLogger)] : [],
+  })
+  const logger = extras.logger
   let received = 0
   const manager = new RunnerManager({
     config,
@@ -97,6 +117,7 @@ async function runSingle(flags: RunSingleFlags, logger: Logger): Promise<number>
     logger,
     runBuild,
     resolveExecutor: getExecutorProvider,
+    observer: extras.observer,
     ...(flags.maxBuilds > 0 ? { maxBuilds: flags.maxBuilds } : {}),
     onRequest: (event) => {
       if (event.status === 201) received++
@@ -117,10 +138,37 @@ async function runSingle(flags: RunSingleFlags, logger: Logger): Promise<number>
     }, flags.waitTimeout * 1000)
   }
   manager.start()
+  await extras.start(manager)
   await manager.done
   clearTimeout(waitTimer)
   uninstall()
+  await extras.stop()
   await manager.close()
 
   return 0
+}
+
+/** --payload: one saved job against an embedded coordinator; exit 1 when it fails. */
+async function replay(flags: RunSingleFlags, logger: Logger): Promise<number> {
+  if (!getExecutorProvider(flags.executor)) {
+    logger.error(`unknown executor ${JSON.stringify(flags.executor)}`)
+
+    return 1
+  }
+  const result = await replayJob({
+    file: flags.payload!,
+    ...(flags.repo ? { repoDir: flags.repo } : {}),
+    executor: flags.executor,
+    ...(flags.shell ? { shell: flags.shell } : {}),
+    ...(flags.buildsDir ? { buildsDir: flags.buildsDir } : {}),
+    ...(flags.cacheDir ? { cacheDir: flags.cacheDir } : {}),
+    logger,
+    runBuild,
+    resolveExecutor: getExecutorProvider,
+    write: (chunk) => process.stdout.write(chunk),
+    ...(flags.savePayloads ? { observer: payloadSaver(flags.savePayloads, logger) } : {}),
+  })
+  logger.info('replayed job finished', { state: result.state, failureReason: result.failureReason })
+
+  return result.state === 'success' ? 0 : 1
 }

@@ -15,6 +15,7 @@ import { RunnerManager } from '../manager/runner-manager.js'
 import { installShutdownSignals } from '../manager/shutdown-signals.js'
 import { prepareAgentExtras } from '../service/agent-extras.js'
 import { watchConfig } from '../service/config-watcher.js'
+import { payloadSaver } from '../service/payload-store.js'
 import { loggerFromCommand } from './cli-logger.js'
 import { resolveConfigPath } from './config-path.js'
 
@@ -22,6 +23,7 @@ interface RunFlags {
   config?: string
   workingDirectory?: string
   listenAddress?: string
+  savePayloads?: string
 }
 
 export function runCommand(): Command {
@@ -30,6 +32,7 @@ export function runCommand(): Command {
     .option('-c, --config <path>', 'config file (default: $CONFIG_FILE or ~/.glrunner/config.toml)')
     .option('-d, --working-directory <dir>', 'directory to run jobs from')
     .option('--listen-address <address>', 'serve /metrics and /health on host:port (overrides listen_address)')
+    .option('--save-payloads <dir>', 'save each job\'s payload (secrets redacted) to replay it with run-single --payload')
     .action(async (flags: RunFlags, command: Command) => {
       const logger = loggerFromCommand(command)
       try {
@@ -46,7 +49,13 @@ async function runAgent(flags: RunFlags, processLogger: ReturnType<typeof logger
   const configPath = resolveConfigPath(flags.config)
   const { config, warnings } = await loadConfig(configPath, { requireRunners: true })
   const systemId = await loadOrCreateSystemId(configPath)
-  const extras = prepareAgentExtras({ config, systemId, logger: processLogger, ...(flags.listenAddress ? { listenAddress: flags.listenAddress } : {}) })
+  const extras = prepareAgentExtras({
+    config,
+    systemId,
+    logger: processLogger,
+    ...(flags.listenAddress ? { listenAddress: flags.listenAddress } : {}),
+    observers: flags.savePayloads ? [payloadSaver(flags.savePayloads, processLogger)] : [],
+  })
   const logger = extras.logger
   for (const warning of warnings) logger.warn(warning)
   if (config.log_level && !levelGivenOnCommandLine()) logger.setLevel(config.log_level as Parameters<typeof logger.setLevel>[0])

@@ -311,3 +311,54 @@ test('artifacts are uploaded from and dependencies extracted into the remote pro
   assert.equal(uploaded.length, 1, text)
   assert.ok(uploaded[0]?.bytes.includes(Buffer.from('out/result.txt')), 'the archive holds the remote file')
 })
+
+/** A TCP server on 127.0.0.1 that accepts connections and never says a word. */
+async function silentServer(): Promise<{ port: number; close: () => Promise<void> }> {
+  const sockets = new Set<import('node:net').Socket>()
+  const silent = createServer((socket) => {
+    sockets.add(socket)
+    socket.on('error', () => undefined)
+  })
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+  const address = silent.address()
+  const port = typeof address === 'object' && address !== null ? address.port : 0
+
+  return {
+    port,
+    close: async () => {
+      for (const socket of sockets) socket.destroy()
+      await new Promise<void>((resolve) => silent.close(() => resolve()))
+    },
+  }
+}
+
+test('a host that never answers the handshake fails after connect_timeout', { skip }, async () => {
+  const silent = await silentServer()
+  try {
+    const started = Date.now()
+    const out = await sshJob({ ssh: sshConfig({ port: silent.port, connect_timeout: 1, connect_attempts: 1 }) })
+    assert.equal(out.result.failureReason, 'runner_system_failure')
+    assert.match(out.text, /ssh Dial\(\) error: Timed out while waiting for handshake/)
+    const elapsed = Date.now() - started
+    assert.ok(elapsed >= 900 && elapsed < 5_000, `took ${elapsed} ms`)
+  } finally {
+    await silent.close()
+  }
+})
+
+test('a cancel during a hanging connect ends the job without waiting for the connect timeout', { skip }, async () => {
+  const silent = await silentServer()
+  try {
+    const started = Date.now()
+    const out = await sshJob({
+      ssh: sshConfig({ port: silent.port, connect_timeout: 60 }),
+      control: ({ abort }) => {
+        setTimeout(() => abort({ kind: 'canceled' }), 500)
+      },
+    })
+    assert.equal(out.result.failureReason, 'job_canceled', out.text)
+    assert.ok(Date.now() - started < 5_000)
+  } finally {
+    await silent.close()
+  }
+})

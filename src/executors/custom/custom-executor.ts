@@ -39,13 +39,15 @@ export class CustomExecutor implements Executor {
     this.#log = options.log
     const settings = (this.#settings ??= customSettings(options.runner))
     const tmpDir = await this.#ensureTmpDir(options.payload)
+    // Paths are not known yet: config_exec (and a cleanup after a failed prepare) see the
+    // payload's variables only.
+    this.#env = driverEnv({ tmpDir, jobEnv: {}, variables: fallbackVariables(options.payload), payload: options.payload })
     let output: ConfigOutput = {}
     if (settings.config !== undefined) {
       const stdout: Buffer[] = []
       const stderr = options.log.stream(RUNNER_STREAM, 'E')
-      const env = driverEnv({ tmpDir, jobEnv: {}, variables: fallbackVariables(options.payload, { buildsDir: '', projectDir: '' }), payload: options.payload })
       await this.#driver('config_exec', 'prepare', {
-        command: settings.config, env, signal: options.signal, ownTimeout: true,
+        command: settings.config, env: this.#env, signal: options.signal, ownTimeout: true,
         stdout: (chunk) => stdout.push(chunk), stderr: (chunk) => stderr.write(chunk),
       }).finally(() => stderr.flush())
       output = parseConfigOutput(Buffer.concat(stdout).toString('utf8'))

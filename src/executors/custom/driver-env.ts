@@ -56,11 +56,12 @@ export function driverEnv(options: {
  * Variables when the engine does not hand its expanded list over: the payload's own,
  * plus the path variables every driver relies on.
  */
-export function fallbackVariables(payload: JobPayload, paths: { buildsDir: string; projectDir: string }): DriverVariable[] {
-  return [
+export function fallbackVariables(payload: JobPayload, paths?: { buildsDir: string; projectDir: string }): DriverVariable[] {
+  const own = paths === undefined ? [] : [
     { key: 'CI_BUILDS_DIR', value: paths.buildsDir, file: false },
     { key: 'CI_PROJECT_DIR', value: paths.projectDir, file: false },
     { key: 'CI_SHARED_ENVIRONMENT', value: 'true', file: false },
-    ...payload.variables.map((item) => ({ key: item.key, value: item.value, file: item.file })),
   ]
+
+  return [...own, ...payload.variables.map((item) => ({ key: item.key, value: item.value, file: item.file }))]
 }

@@ -70,7 +70,7 @@ async function connectConfig(settings: SshSettings, onHostKey: (key: Buffer) => 
   }
 }
 
-async function dialOnce(settings: SshSettings, knownHosts: string): Promise<Client> {
+async function dialOnce(settings: SshSettings, knownHosts: string, signal: AbortSignal): Promise<Client> {
   let rejected: HostKeyError | undefined
   const config = await connectConfig(settings, (key) => {
     if (!settings.strictHostKeyChecking) return true
@@ -83,15 +83,24 @@ async function dialOnce(settings: SshSettings, knownHosts: string): Promise<Clie
 
   const client = new Client()
   return await new Promise<Client>((resolve, reject) => {
-    client.once('ready', () => {
-      client.removeAllListeners('error')
-      // Errors after the handshake surface through the channels that are open then.
-      client.on('error', () => undefined)
-      resolve(client)
-    })
-    client.once('error', (err) => {
+    let settled = false
+    const fail = (err: unknown): void => {
+      if (settled) return
+      settled = true
+      signal.removeEventListener('abort', onAbort)
       client.end()
-      reject(rejected ?? err)
+      reject(err)
+    }
+    // A cancel or job timeout must not wait for the connect timeout.
+    const onAbort = (): void => fail(signal.reason)
+    signal.addEventListener('abort', onAbort, { once: true })
+    // ssh2 may emit several errors for one failed dial, and errors after the handshake
+    // surface through the channels open then: this listener stays so none goes uncaught.
+    client.on('error', (err) => fail(rejected ?? err))
+    client.once('ready', () => {
+      settled = true
+      signal.removeEventListener('abort', onAbort)
+      resolve(client)
     })
     client.connect(config)
   })
@@ -104,9 +113,9 @@ export async function connectSsh(settings: SshSettings, signal: AbortSignal): Pr
   for (let attempt = 1; attempt <= settings.connectAttempts; attempt++) {
     signal.throwIfAborted()
     try {
-      return await dialOnce(settings, knownHosts)
+      return await dialOnce(settings, knownHosts, signal)
     } catch (err) {
-      if (err instanceof GlrunnerError) throw err
+      if (err instanceof GlrunnerError || signal.aborted) throw err
       lastError = err
     }
     if (attempt < settings.connectAttempts) await delay(settings.connectRetryIntervalMs, undefined, { signal })

@@ -29,6 +29,7 @@ interface Ended {
 }
 
 function channelEnded(channel: ClientChannel): Promise<Ended> {
+  channel.on('error', () => undefined)
   const stderr: Buffer[] = []
   channel.stderr.on('data', (chunk: Buffer) => stderr.push(chunk))
   let code: number | null = null
@@ -41,6 +42,8 @@ function channelEnded(channel: ClientChannel): Promise<Ended> {
 
 function localTar(args: string[]): { child: ReturnType<typeof spawn>; ended: Promise<Ended> } {
   const child = spawn('tar', args, { stdio: ['pipe', 'pipe', 'pipe'] })
+  // A tar that stops early (bad archive) breaks the pipe; its exit status tells the story.
+  child.stdin?.on('error', () => undefined)
   const stderr: Buffer[] = []
   child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk))
   const ended = new Promise<Ended>((resolve) => {

@@ -16,6 +16,8 @@ import { installShutdownSignals } from '../manager/shutdown-signals.js'
 import { prepareAgentExtras } from '../service/agent-extras.js'
 import { watchConfig } from '../service/config-watcher.js'
 import { payloadSaver } from '../service/payload-store.js'
+import { cleanupSettings } from '../cleanup/cleanup-config.js'
+import { runningJobsGuard, scheduleCleanup } from '../cleanup/run-cleanup.js'
 import { loggerFromCommand } from './cli-logger.js'
 import { resolveConfigPath } from './config-path.js'
 
@@ -49,12 +51,14 @@ async function runAgent(flags: RunFlags, processLogger: ReturnType<typeof logger
   const configPath = resolveConfigPath(flags.config)
   const { config, warnings } = await loadConfig(configPath, { requireRunners: true })
   const systemId = await loadOrCreateSystemId(configPath)
+  cleanupSettings(config.extra)
+  const guard = runningJobsGuard()
   const extras = prepareAgentExtras({
     config,
     systemId,
     logger: processLogger,
     ...(flags.listenAddress ? { listenAddress: flags.listenAddress } : {}),
-    observers: flags.savePayloads ? [payloadSaver(flags.savePayloads, processLogger)] : [],
+    observers: [guard.observer, ...(flags.savePayloads ? [payloadSaver(flags.savePayloads, processLogger)] : [])],
   })
   const logger = extras.logger
   for (const warning of warnings) logger.warn(warning)
@@ -82,11 +86,13 @@ async function runAgent(flags: RunFlags, processLogger: ReturnType<typeof logger
   const uninstall = installShutdownSignals(manager, { logger, shutdownTimeoutMs: (config.shutdown_timeout > 0 ? config.shutdown_timeout : 30) * 1000 })
   manager.start()
   await extras.start(manager)
+  const cleanup = scheduleCleanup({ config: () => manager.config, logger, inUse: guard.inUse })
   const watcher = watchConfig({
     path: configPath,
     logger,
     apply: (next, nextWarnings) => {
       extras.check(next)
+      cleanupSettings(next.extra)
       for (const warning of nextWarnings) logger.warn(warning)
       if (!levelGivenOnCommandLine()) logger.setLevel((next.log_level || 'info') as Parameters<typeof logger.setLevel>[0])
       manager.reloadConfig(next)
@@ -95,6 +101,7 @@ async function runAgent(flags: RunFlags, processLogger: ReturnType<typeof logger
   })
   await manager.done
   watcher.close()
+  cleanup.stop()
   uninstall()
   await extras.stop()
   await manager.close()

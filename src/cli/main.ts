@@ -35,6 +35,7 @@ const AGENT_COMMANDS: Record<string, () => Promise<Command>> = {
   run: async () => (await import('./run.js')).runCommand(),
   'run-single': async () => (await import('./run-single.js')).runSingleCommand(),
   exec: async () => (await import('./exec.js')).execCommand(),
+  cleanup: async () => (await import('./cleanup.js')).cleanupCommand(),
 }
 const LIFECYCLE_COMMANDS = new Set(['register', 'verify', 'unregister', 'list'])
 const GLOBAL_OPTIONS_WITH_VALUE = new Set(['--log-level', '--log-format'])

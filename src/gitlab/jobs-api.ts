@@ -14,7 +14,19 @@ export const MAX_UPDATE_INTERVAL_MS = 15 * 60_000
 
 export type RequestJobResult =
   | { kind: 'job'; payload: unknown; status: 201; healthy: true }
-  | { kind: 'no-job'; status: number; healthy: boolean; message: string; level: 'debug' | 'warn' | 'error' }
+  | {
+      kind: 'no-job'
+      status: number
+      healthy: boolean
+      message: string
+      level: 'debug' | 'warn' | 'error'
+      /**
+       * A long poll ended without a job by Workhorse itself (Gitlab-Ci-Builds-Polling and no
+       * X-GitLab-Last-Update): the queue changed or the hold ran out, so asking again at once
+       * is right — the next request is held again, not answered in a loop.
+       */
+      longPollEnded?: boolean
+    }
 
 export interface RequestJobOptions {
   token: string
@@ -32,8 +44,11 @@ export async function requestJob(client: ApiClient, o: RequestJobOptions): Promi
   switch (res.status) {
     case 201:
       return { kind: 'job', payload: res.json, status: 201, healthy: true }
-    case 204:
-      return { kind: 'no-job', status: 204, healthy: true, message: 'no job', level: 'debug' }
+    case 204: {
+      const longPollEnded = res.headers['gitlab-ci-builds-polling'] === 'yes' && res.headers['x-gitlab-last-update'] === undefined
+
+      return { kind: 'no-job', status: 204, healthy: true, message: 'no job', level: 'debug', longPollEnded }
+    }
     case 403:
       return { kind: 'no-job', status: 403, healthy: false, message: 'forbidden: runner token invalid or revoked', level: 'error' }
     case 409:

@@ -286,6 +286,7 @@ export class RunnerManager {
     entry.inflightRequests++
     this.inflightRequests++
     let payload: unknown
+    let askAgain = false
     const requestedAt = Date.now()
     try {
       const result = await requestJob(entry.client, { token: entry.config.token, systemId: this.o.systemId, info: entry.info, signal: controller.signal })
@@ -294,6 +295,7 @@ export class RunnerManager {
       if (result.kind === 'job') {
         payload = result.payload
       } else {
+        askAgain = result.longPollEnded === true && !controller.signal.aborted
         if (controller.signal.aborted) entry.logger.debug('job request aborted for shutdown')
         else entry.logger[result.level]('no job', { status: result.status, reason: result.message })
       }
@@ -311,6 +313,8 @@ export class RunnerManager {
       this.inflightRequests--
       this.closeRetired()
       this.checkDone()
+      // A held request woken by a queue change must not wait a whole check_interval.
+      if (askAgain) this.offer(entry, 'long poll ended')
 
       return
     }

@@ -4,15 +4,40 @@
  * throwaway user (`glrunner-ssh-test-<random>`, password and authorized key) created for
  * the test and removed by stop(). Needs root (useradd, privilege separation).
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { createServer, connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
 
 export const SSHD = '/usr/sbin/sshd'
+
+/**
+ * Starts sshd, prints its pid, waits for stdin to close, then stops sshd by pid, kills the
+ * throwaway user's leftover processes (by pid, found by uid in /proc), removes the user
+ * and the temp dir. Args: sshd path, config, user, uid, dir.
+ */
+const GUARDIAN = `
+trap '' HUP INT
+sshd_bin=$1 config=$2 user=$3 uid=$4 dir=$5
+"$sshd_bin" -D -e -f "$config" &
+sshd=$!
+echo "$sshd"
+cat >/dev/null
+kill -TERM "$sshd" 2>/dev/null
+wait "$sshd"
+for attempt in 1 2 3 4 5 6 7 8 9 10; do
+  id -u "$user" >/dev/null 2>&1 || break
+  for p in /proc/[0-9]*; do
+    if [ "$(stat -c %u "$p" 2>/dev/null)" = "$uid" ]; then kill -KILL "\${p#/proc/}" 2>/dev/null; fi
+  done
+  sleep 0.2
+  userdel -r -f "$user" >/dev/null 2>&1
+done
+rm -rf "$dir"
+`
 
 export interface SshTestServer {
   host: '127.0.0.1'
@@ -61,10 +86,20 @@ async function freePort(): Promise<number> {
   })
 }
 
-async function waitForPort(port: number, child: ChildProcess, stderr: () => string): Promise<void> {
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+
+    return true
+  } catch {
+    return false
+  }
+}
+
+async function waitForPort(port: number, sshdPid: number, stderr: () => string): Promise<void> {
   const deadline = Date.now() + 10_000
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`sshd exited with ${child.exitCode}: ${stderr()}`)
+    if (!alive(sshdPid)) throw new Error(`sshd exited: ${stderr()}`)
     const open = await new Promise<boolean>((resolve) => {
       const socket = connect(port, '127.0.0.1')
       socket.once('connect', () => {
@@ -152,11 +187,22 @@ export async function startSshServer(): Promise<SshTestServer> {
   // sshd refuses to start without its privilege separation directory.
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 })
 
-  const child = spawn(SSHD, ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] })
+  // sshd runs under a guardian shell that removes everything once its stdin closes: when
+  // stop() ends it, or when this test process dies without running stop() (killed by a
+  // timeout), so neither sshd nor the throwaway user outlive the test.
+  const guardian = spawn('bash', ['-c', GUARDIAN, 'sshd-guardian', SSHD, config, user, String(uid), dir], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    detached: true,
+  })
+  guardian.stdin.on('error', () => undefined)
   let stderr = ''
-  child.stderr?.on('data', (chunk: Buffer) => {
+  guardian.stderr.on('data', (chunk: Buffer) => {
     stderr += chunk.toString('utf8')
   })
+  const sshdPid = await new Promise<number>((resolve) => {
+    guardian.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString('utf8').trim())))
+  })
+  const guardianExited = new Promise((resolve) => guardian.once('exit', resolve))
   const userExists = (): boolean => {
     try {
       execFileSync('id', ['-u', user], { stdio: 'ignore' })
@@ -166,32 +212,16 @@ export async function startSshServer(): Promise<SshTestServer> {
       return false
     }
   }
-  const removeUser = async (): Promise<void> => {
-    for (let attempt = 0; attempt < 10 && userExists(); attempt++) {
-      // Only the throwaway user's own processes (sessions the tests left), by pid.
-      for (const pid of processesOf(uid)) {
-        try {
-          process.kill(pid, 'SIGKILL')
-        } catch {
-          // Already gone.
-        }
-      }
-      await delay(100 * (attempt + 1))
-      try {
-        execFileSync('userdel', ['-r', '-f', user], { stdio: 'pipe' })
-      } catch {
-        // A missing mail spool makes userdel exit non-zero; userExists() decides.
-      }
-    }
+  const shutDown = async (): Promise<void> => {
+    guardian.stdin.end()
+    await Promise.race([guardianExited, delay(15_000)])
     if (userExists()) throw new Error(`could not remove the test user ${user}; remove it with userdel -r -f ${user}`)
   }
 
   try {
-    await waitForPort(port, child, () => stderr)
+    await waitForPort(port, sshdPid, () => stderr)
   } catch (err) {
-    child.kill('SIGTERM')
-    await removeUser()
-    rmSync(dir, { recursive: true, force: true })
+    await shutDown()
     throw err
   }
 
@@ -208,13 +238,7 @@ export async function startSshServer(): Promise<SshTestServer> {
     hostKeyFingerprint: fingerprint(`${hostKey}.pub`),
     dir,
     async stop() {
-      if (child.exitCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve))
-        child.kill('SIGTERM')
-        await Promise.race([exited, delay(5_000)])
-      }
-      await removeUser()
-      rmSync(dir, { recursive: true, force: true })
+      await shutDown()
     },
   }
 }

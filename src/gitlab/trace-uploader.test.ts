@@ -49,6 +49,19 @@ describe('TraceUploader', () => {
     assert.deepEqual(final.output, { checksum: trace.checksum(), bytesize: data.length })
   })
 
+  it('sends a backlog of full chunks back to back within one tick, and leaves a partial chunk for the next', async () => {
+    sink = await startTraceSink()
+    const { up, trace } = uploader({ timing: { ...fast, updateIntervalMs: 400 } })
+    trace.append(randomBytes(3.5 * 1024 * 1024))
+    up.start()
+    await new Promise((resolve) => setTimeout(resolve, 700))
+
+    const sent = sink.patches.filter((patch) => patch.status === 202).map((patch) => `${patch.start}-${patch.end}`)
+    assert.deepEqual(sent, ['0-1048575', '1048576-2097151', '2097152-3145727'])
+    assert.equal(await up.finish({ state: 'success' }), 'accepted')
+    assert.equal(sink.stored().length, 3.5 * 1024 * 1024)
+  })
+
   it('resumes from the Range of a 416 and from 0 when the Range is missing', async () => {
     sink = await startTraceSink()
     sink.patchFault = (_req, res, index) => {

@@ -114,10 +114,15 @@ export class TraceUploader {
   }
 
   private async tick(): Promise<void> {
-    if (!this.traceGone && this.o.trace.size > this.sentOffset) {
+    // The official runner sends one chunk per tick, so a job printing fast shows its log
+    // minutes late and leaves a large final flush. Full chunks are sent back to back
+    // instead; a partial chunk waits for the next tick, as before.
+    let more = !this.traceGone && this.o.trace.size > this.sentOffset
+    while (more) {
       const result = await this.sendChunk()
       if (result.kind === 'abort') return this.abort(result.message)
       if (result.kind !== 'ok') return
+      more = !this.stopLoop.signal.aborted && this.o.trace.size - this.sentOffset >= MAX_TRACE_CHUNK_BYTES
     }
     if (Date.now() - this.lastSuccessfulSend <= (this.o.timing?.forceSendIntervalMs ?? DEFAULT_FORCE_SEND_MS)) return
 

@@ -6,6 +6,7 @@
  * Everything is optional here: defaults are applied afterwards, from defaultRunnerConfig()
  * and DEFAULT_GLOBALS, so the schema and the defaults cannot drift apart.
  */
+import { parseGoDuration } from '../core/duration.js'
 import { z } from 'zod'
 
 const str = () => z.string({ error: 'a string' })
@@ -41,14 +42,13 @@ export function formatTimestamp(date: Date): string {
   return date.toISOString().replace('.000Z', 'Z')
 }
 
-const DURATION_UNITS_SECONDS: Record<string, number> = { h: 3600, m: 60, s: 1, ms: 0.001 }
-
 /** Seconds, or a Go duration string ("1h", "90m", "1h30m", "45s") as the official file holds. */
 const durationSeconds = () =>
   z.union([z.int(), z.string()], { error: 'a number of seconds or a duration such as "1h30m"' }).transform((value, ctx) => {
     if (typeof value === 'number') return value
 
-    const seconds = parseGoDuration(value)
+    const ms = parseGoDuration(value)
+    const seconds = ms === undefined ? undefined : Math.round(ms / 1000)
     if (seconds === undefined) {
       ctx.addIssue({ code: 'custom', message: 'a number of seconds or a duration such as "1h30m"', input: value })
 
@@ -57,15 +57,6 @@ const durationSeconds = () =>
 
     return seconds
   })
-
-export function parseGoDuration(text: string): number | undefined {
-  const parts = [...text.trim().matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)]
-  if (parts.length === 0 || parts.map((part) => part[0]).join('') !== text.trim()) return undefined
-
-  const total = parts.reduce((sum, part) => sum + Number(part[1]) * (DURATION_UNITS_SECONDS[part[2] ?? 's'] ?? 0), 0)
-
-  return Math.round(total)
-}
 
 export const sshSchema = z.looseObject(
   {

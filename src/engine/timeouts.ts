@@ -1,5 +1,5 @@
 /** RUNNER_SCRIPT_TIMEOUT / RUNNER_AFTER_SCRIPT_TIMEOUT (job-execution.md 11.2). */
-import { parseGoDuration } from './duration.js'
+import { parseGoDuration } from '../core/duration.js'
 
 export const DEFAULT_AFTER_SCRIPT_TIMEOUT_MS = 5 * 60_000
 

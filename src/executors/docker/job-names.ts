@@ -3,7 +3,7 @@
  * 4.9), so cleanup and the start-up reaper can find it again.
  */
 import { createHash, randomBytes } from 'node:crypto'
-import { formatGoDuration } from '../../engine/duration.js'
+import { formatGoDuration } from '../../core/duration.js'
 import type { JobPayload } from '../../gitlab/job-payload.js'
 
 export const LABEL_PREFIX = 'com.gitlab.gitlab-runner'

@@ -36,6 +36,12 @@ const AGENT_COMMANDS: Record<string, () => Promise<Command>> = {
   'run-single': async () => (await import('./run-single.js')).runSingleCommand(),
   exec: async () => (await import('./exec.js')).execCommand(),
   cleanup: async () => (await import('./cleanup.js')).cleanupCommand(),
+  install: async () => (await import('./install.js')).installCommand(),
+  uninstall: async () => (await import('./install.js')).uninstallCommand(),
+  start: async () => (await import('./service.js')).serviceCommand('start'),
+  stop: async () => (await import('./service.js')).serviceCommand('stop'),
+  restart: async () => (await import('./service.js')).serviceCommand('restart'),
+  status: async () => (await import('./service.js')).serviceCommand('status'),
 }
 const LIFECYCLE_COMMANDS = new Set(['register', 'verify', 'unregister', 'list'])
 const GLOBAL_OPTIONS_WITH_VALUE = new Set(['--log-level', '--log-format'])

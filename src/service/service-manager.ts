@@ -11,7 +11,7 @@ import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { GlrunnerError } from '../core/errors.js'
-import { launchdPlist, systemdUnit, type ServiceSpec } from './systemd-unit.js'
+import { DEFAULT_STOP_TIMEOUT_SECONDS, launchdPlist, systemdUnit, type ServiceSpec } from './systemd-unit.js'
 
 const execFileAsync = promisify(execFile)
 
@@ -130,11 +130,14 @@ export class ServiceManager {
   }
 
   /** Graceful: running jobs finish first (SIGQUIT; systemd waits up to TimeoutStopSec). */
-  async stop(name: string): Promise<void> {
+  async stop(name: string, drainTimeoutMs = DEFAULT_STOP_TIMEOUT_SECONDS * 1000): Promise<void> {
     const kind = this.installed(name)
     if (kind.kind === 'systemd') return void (await this.systemctl(kind.scope, ['stop', `${name}.service`]))
-    // launchd would send SIGTERM (which aborts jobs); ask for the drain first.
+    // launchd's bootout sends SIGTERM, which aborts jobs: drain with SIGQUIT and wait for
+    // the exit first (KeepAlive does not restart a clean exit).
     await this.host.run('launchctl', ['kill', 'SIGQUIT', `${kind.domain}/${name}`])
+    const deadline = Date.now() + drainTimeoutMs
+    while ((await this.status(name)) === 'running' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 1000))
     await this.launchctl(['bootout', `${kind.domain}/${name}`])
   }
 

@@ -145,6 +145,20 @@ describe('service installation', () => {
     assert.deepEqual(commands, ['systemctl --user daemon-reload', 'systemctl --user enable glrunner-test.service'])
   })
 
+  it('on macOS drains with SIGQUIT and waits for the exit before launchd unloads the job', async () => {
+    const { host, commands, answers } = recordingHost(join(dir, 'agents'), { platform: 'darwin', root: false, uid: 501 })
+    const manager = new ServiceManager(host)
+    const file = await manager.install(spec({ name: 'com.example.glrunner', user: undefined }))
+    assert.match(await readFile(file, 'utf8'), /<key>ProgramArguments<\/key>/)
+    answers.set('launchctl print gui/501/com.example.glrunner', 'state = running')
+    setTimeout(() => answers.set('launchctl print gui/501/com.example.glrunner', 'state = not running'), 300)
+    await manager.stop('com.example.glrunner')
+    const kill = commands.indexOf('launchctl kill SIGQUIT gui/501/com.example.glrunner')
+    const bootout = commands.indexOf('launchctl bootout gui/501/com.example.glrunner')
+    assert.ok(kill >= 0 && bootout > kill, commands.join('\n'))
+    assert.ok(commands.slice(kill, bootout).filter((line) => line.startsWith('launchctl print')).length >= 2, 'it waited for the exit')
+  })
+
   it('says clearly where it cannot install a service', async () => {
     await assert.rejects(new ServiceManager(recordingHost(dir, { platform: 'win32' }).host).install(spec()), /installing a service is not supported on win32/)
     await assert.rejects(new ServiceManager(recordingHost(dir, { systemdRunning: false }).host).install(spec()), /systemd is not running on this machine/)

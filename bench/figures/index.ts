@@ -1,4 +1,4 @@
-/** Every figure, in the order of issue #7. */
+/** Every figure: issue #7's in its order, then the single binary's start-up (issue #9). */
 import type { Figure } from '../lib/types.js'
 import { artifactsFigure } from './artifacts.js'
 import { concurrencyFigure } from './concurrency.js'
@@ -8,6 +8,7 @@ import { localPipelineFigure } from './local-pipeline.js'
 import { logThroughputFigure } from './log-throughput.js'
 import { pickupLatencyFigure } from './pickup-latency.js'
 import { pipelineCompileFigure } from './pipeline-compile.js'
+import { startupFigure } from './startup.js'
 
 export const FIGURES: readonly Figure[] = [
   pickupLatencyFigure,
@@ -18,4 +19,5 @@ export const FIGURES: readonly Figure[] = [
   concurrencyFigure,
   artifactsFigure,
   dockerExecutorFigure,
+  startupFigure,
 ]

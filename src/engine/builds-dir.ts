@@ -46,12 +46,22 @@ export interface BuildPathsInput {
   emptyStrategy: boolean
   /** GIT_CLONE_PATH, already expanded; '' when unset. */
   clonePath: string
+  /** What the executor's configure() decided for this job (custom: config_exec). */
+  overrides?: BuildDirOverrides
+}
+
+/** Per-job replacements for the config's roots and the provider's layout. */
+export interface BuildDirOverrides {
+  buildsDir?: string
+  cacheDir?: string
+  sharedBuildsDir?: boolean
 }
 
 export function computeBuildPaths(input: BuildPathsInput): BuildPaths {
   const defaults = input.provider.defaultDirs(input.runner)
-  let buildsDir = input.runner.builds_dir || defaults.buildsDir
-  let cacheRoot = input.runner.cache_dir || defaults.cacheDir
+  const overrides = input.overrides ?? {}
+  let buildsDir = overrides.buildsDir || input.runner.builds_dir || defaults.buildsDir
+  let cacheRoot = overrides.cacheDir || input.runner.cache_dir || defaults.cacheDir
   // Only the shell executor resolves a relative root against the runner's working dir;
   // ssh and others resolve it on the remote side.
   if (input.provider.name === 'shell') {
@@ -60,7 +70,7 @@ export function computeBuildPaths(input: BuildPathsInput): BuildPaths {
   }
 
   const slug = projectSlug(input.payload.git_info.repo_url, input.payload.job_info.project_id)
-  let projectDir = input.provider.sharedBuildsDir
+  let projectDir = (overrides.sharedBuildsDir ?? input.provider.sharedBuildsDir)
     ? posix.join(buildsDir, input.shortToken || 'runner', String(input.concurrentProjectId), slug)
     : posix.join(buildsDir, slug)
   if (input.emptyStrategy) projectDir += '-empty'

@@ -4,13 +4,14 @@
  */
 import { rm } from 'node:fs/promises'
 import { formatError, GlrunnerError } from '../core/errors.js'
-import type { Executor } from '../executors/executor.js'
+import type { Executor, ExecutorJobSettings, PrepareOptions } from '../executors/executor.js'
 import type { JobLog } from './job-log/types.js'
-import { setupJob, type JobSetup } from './job-setup.js'
+import { jobTimeoutSeconds, setupJob, type JobSetup } from './job-setup.js'
+import { checkPayload } from './payload-checks.js'
 import { failureFromError, SHELL_PROFILE_HELP, TIMEOUT_HELP, type JobFailure } from './outcome.js'
 import { formatGoDuration } from '../core/duration.js'
 import { prepareStageScript, type ScriptSources } from './scripts.js'
-import { StageRunner } from './stage-runner.js'
+import { runSection, StageRunner } from './stage-runner.js'
 import { runLaterStages, runScriptPhase, runSourceStages } from './job-stages.js'
 import { sleep } from './timeouts.js'
 import type { AbortReason, BuildRequest } from './types.js'
@@ -27,6 +28,8 @@ export class JobRun {
   #deadline = 0
   /** The job timeout itself, for the footer. */
   #deadlineMs = 0
+  /** Paths, variables and settings, once known (after configure() for executors that have it). */
+  #setup: JobSetup | undefined
 
   constructor(
     readonly request: BuildRequest,
@@ -74,29 +77,33 @@ export class JobRun {
   }
 
   async execute(): Promise<JobFailure | undefined> {
-    let setup: JobSetup
+    const { payload, executor: provider } = this.request
+    const executor = provider.create()
+    for (const warning of this.flagWarnings) this.log.warning(warning)
+    // An executor with configure() decides dirs and shell itself (custom: config_exec), so
+    // its setup waits for that, inside the prepare section; the others set up right away.
     try {
-      setup = setupJob(this.request, this.flags)
+      if (executor.configure === undefined) this.#applySetup(setupJob(this.request, this.flags))
+      else checkPayload(payload, provider)
     } catch (err) {
+      await executor.cleanup().catch(() => undefined)
+
       return failureFromError(err)
     }
-    for (const value of setup.expanded.maskedValues()) this.log.addMaskedValue(value)
-    for (const warning of [...this.flagWarnings, ...setup.warnings]) this.log.warning(warning)
 
     const onAbort = (): void => this.#controller.abort()
     const abort = this.request.control.abort
     if (abort.aborted) onAbort()
     else abort.addEventListener('abort', onAbort, { once: true })
-    this.#deadlineMs = setup.jobTimeoutMs
-    this.#deadline = Date.now() + setup.jobTimeoutMs
+    this.#deadlineMs = jobTimeoutSeconds(this.request) * 1000
+    this.#deadline = Date.now() + this.#deadlineMs
     const timer = setTimeout(() => {
       this.#timedOut = true
       this.#controller.abort()
-    }, setup.jobTimeoutMs)
+    }, this.#deadlineMs)
 
-    const executor = this.request.executor.create()
     try {
-      const failure = await this.#stages(setup, executor)
+      const failure = await this.#stages(executor)
 
       return this.stopFailure() ?? failure
     } catch (err) {
@@ -105,17 +112,26 @@ export class JobRun {
       clearTimeout(timer)
       abort.removeEventListener('abort', onAbort)
       await executor.cleanup().catch(() => undefined)
-      if (this.stopped) await scrubSecrets(setup, executor)
+      if (this.stopped && this.#setup !== undefined) await scrubSecrets(this.#setup, executor)
     }
   }
 
-  async #stages(setup: JobSetup, executor: Executor): Promise<JobFailure | undefined> {
+  #applySetup(setup: JobSetup): JobSetup {
+    this.#setup = setup
+    for (const value of setup.expanded.maskedValues()) this.log.addMaskedValue(value)
+    for (const warning of setup.warnings) this.log.warning(warning)
+
+    return setup
+  }
+
+  async #stages(executor: Executor): Promise<JobFailure | undefined> {
+    const prepared = await this.#prepareExecutor(executor)
+    if (prepared.failure !== undefined || this.stopped) return prepared.failure
+    const setup = prepared.setup
+    if (setup === undefined) return undefined
+
     const sources: ScriptSources = { setup, payload: this.request.payload, runner: this.request.runner }
     const runner = new StageRunner(this.log, executor, setup.shell)
-
-    const prepared = await this.#prepareExecutor(runner, executor, setup)
-    if (prepared !== undefined || this.stopped) return prepared
-
     try {
       await runner.script('prepare_script', prepareStageScript(sources), this.jobSignal)
     } catch (err) {
@@ -134,20 +150,23 @@ export class JobRun {
     return runLaterStages(context, failure)
   }
 
-  async #prepareExecutor(runner: StageRunner, executor: Executor, setup: JobSetup): Promise<JobFailure | undefined> {
+  /**
+   * The prepare_executor section: configure() (once it succeeds) and the job's setup when
+   * they are still due, then prepare(), up to PREPARE_ATTEMPTS times for errors that are
+   * not GlrunnerErrors.
+   */
+  async #prepareExecutor(executor: Executor): Promise<{ setup?: JobSetup; failure?: JobFailure }> {
     let failure: JobFailure | undefined
+    let settings: ExecutorJobSettings | undefined
     const { name } = this.request.executor
-    await runner.section('prepare_executor', async () => {
+    await runSection(this.log, 'prepare_executor', async () => {
       for (let attempt = 1; attempt <= PREPARE_ATTEMPTS; attempt++) {
         try {
-          await executor.prepare({
-            payload: this.request.payload,
-            runner: this.request.runner,
-            paths: setup.paths,
-            shell: setup.shell,
-            log: this.log,
-            signal: this.jobSignal,
-          })
+          if (this.#setup === undefined && executor.configure !== undefined) {
+            settings ??= await executor.configure({ payload: this.request.payload, runner: this.request.runner, log: this.log, signal: this.jobSignal })
+            this.#applySetup(setupJob(this.request, this.flags, settings))
+          }
+          await executor.prepare(this.#prepareOptions(this.#setup as JobSetup))
           failure = undefined
           return
         } catch (err) {
@@ -160,7 +179,21 @@ export class JobRun {
       }
     }, `Preparing the "${name}" executor`)
 
-    return failure
+    return failure === undefined ? { ...(this.#setup !== undefined ? { setup: this.#setup } : {}) } : { failure }
+  }
+
+  #prepareOptions(setup: JobSetup): PrepareOptions {
+    const { payload, runner } = this.request
+
+    return {
+      payload,
+      runner,
+      paths: setup.paths,
+      shell: setup.shell,
+      log: this.log,
+      signal: this.jobSignal,
+      variables: setup.expanded.items.map((item) => ({ key: item.key, value: item.value, file: item.file })),
+    }
   }
 }
 

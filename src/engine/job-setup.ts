@@ -5,7 +5,7 @@
  */
 import { ConfigError } from '../core/errors.js'
 import type { RunnerConfig, ShellName } from '../config/runner-config.js'
-import type { BuildPaths } from '../executors/executor.js'
+import type { BuildPaths, ExecutorJobSettings } from '../executors/executor.js'
 import { computeBuildPaths } from './builds-dir.js'
 import { checkPayload } from './payload-checks.js'
 import { readBuildSettings, type BuildSettings } from './settings.js'
@@ -26,6 +26,8 @@ export interface JobSetup {
   settings: BuildSettings
   shell: ShellName
   jobTimeoutMs: number
+  /** The runner-side host name for `Running on $(hostname) via <hostname>...`, when known. */
+  hostname?: string
   warnings: string[]
 }
 
@@ -44,8 +46,8 @@ export function jobTimeoutSeconds(request: BuildRequest): number {
   return timeout > 0 ? Math.floor(timeout) : DEFAULT_JOB_TIMEOUT_SECONDS
 }
 
-function pickShell(runner: RunnerConfig, request: BuildRequest): ShellName {
-  const shell = (runner.shell || request.executor.defaultShell) as ShellName
+function pickShell(runner: RunnerConfig, request: BuildRequest, override: ShellName | undefined): ShellName {
+  const shell = (override || runner.shell || request.executor.defaultShell) as ShellName
   if (!request.executor.supportedShells.includes(shell)) {
     throw new ConfigError(`shell ${JSON.stringify(shell)} is not supported by the ${request.executor.name} executor`)
   }
@@ -53,10 +55,19 @@ function pickShell(runner: RunnerConfig, request: BuildRequest): ShellName {
   return shell
 }
 
-export function setupJob(request: BuildRequest, flags: FeatureFlags): JobSetup {
+/**
+ * `executorSettings` is what the executor's configure() returned: its builds/cache dirs,
+ * layout and shell replace the config's and the provider's for this job.
+ */
+export function setupJob(request: BuildRequest, flags: FeatureFlags, executorSettings: ExecutorJobSettings = {}): JobSetup {
   const { payload, runner, identity, executor: provider } = request
   checkPayload(payload, provider)
-  const shell = pickShell(runner, request)
+  const shell = pickShell(runner, request, executorSettings.shell)
+  const overrides = {
+    ...(executorSettings.buildsDir ? { buildsDir: executorSettings.buildsDir } : {}),
+    ...(executorSettings.cacheDir ? { cacheDir: executorSettings.cacheDir } : {}),
+    ...(executorSettings.sharedBuildsDir !== undefined ? { sharedBuildsDir: executorSettings.sharedBuildsDir } : {}),
+  }
   const timeoutSeconds = jobTimeoutSeconds(request)
 
   const base = {
@@ -75,7 +86,7 @@ export function setupJob(request: BuildRequest, flags: FeatureFlags): JobSetup {
   // them from a first list built with the default paths.
   const defaultPaths = computeBuildPaths({
     payload, runner, provider, shortToken: identity.shortToken,
-    concurrentProjectId: identity.concurrentProjectId, emptyStrategy: false, clonePath: '',
+    concurrentProjectId: identity.concurrentProjectId, emptyStrategy: false, clonePath: '', overrides,
   })
   const first = composeBuildVariables({ ...base, paths: defaultPaths }).expanded(defaultPaths.tmpDir)
   const strategy = first.value('GIT_STRATEGY') ?? ''
@@ -84,6 +95,7 @@ export function setupJob(request: BuildRequest, flags: FeatureFlags): JobSetup {
     concurrentProjectId: identity.concurrentProjectId,
     emptyStrategy: strategy === 'empty',
     clonePath: first.value('GIT_CLONE_PATH') ?? '',
+    overrides,
   })
 
   const variables = composeBuildVariables({ ...base, paths })
@@ -112,6 +124,7 @@ export function setupJob(request: BuildRequest, flags: FeatureFlags): JobSetup {
     settings,
     shell,
     jobTimeoutMs: timeoutSeconds * 1000,
+    ...(executorSettings.hostname ? { hostname: executorSettings.hostname } : {}),
     warnings: [...warnings, ...settingWarnings],
   }
 }

@@ -43,7 +43,9 @@ export function scriptContext(sources: ScriptSources, variables: VariableList = 
 }
 
 export function prepareStageScript(sources: ScriptSources): string {
-  return prepareScript(scriptContext(sources))
+  const { hostname } = sources.setup
+
+  return prepareScript(scriptContext(sources), hostname !== undefined ? { hostname } : {})
 }
 
 /** The script of `step_<name>`; undefined when the step has nothing to run. */

@@ -10,6 +10,17 @@ import { isPredefinedStage, stageDescription, type StageId } from './stages.js'
 const CYAN = '\x1b[36;1m'
 const RESET = '\x1b[0;m'
 
+/** Runs `body` between the stage's section markers, after its description. */
+export async function runSection(log: JobLog, stage: StageId, body: () => Promise<void>, description = stageDescription(stage)): Promise<void> {
+  log.sectionStart(stage)
+  try {
+    log.println(`${CYAN}${description}${RESET}`)
+    await body()
+  } finally {
+    log.sectionEnd(stage)
+  }
+}
+
 export class StageRunner {
   constructor(
     private readonly log: JobLog,
@@ -18,14 +29,8 @@ export class StageRunner {
   ) {}
 
   /** Runs `body` between the stage's section markers, after its description. */
-  async section(stage: StageId, body: () => Promise<void>, description = stageDescription(stage)): Promise<void> {
-    this.log.sectionStart(stage)
-    try {
-      this.log.println(`${CYAN}${description}${RESET}`)
-      await body()
-    } finally {
-      this.log.sectionEnd(stage)
-    }
+  section(stage: StageId, body: () => Promise<void>, description = stageDescription(stage)): Promise<void> {
+    return runSection(this.log, stage, body, description)
   }
 
   /** A generated script stage. Rejects like Executor.run(). */

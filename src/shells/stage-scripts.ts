@@ -56,9 +56,14 @@ export function writeExports(writer: ScriptWriter, context: StageScriptContext):
   writer.line(`while read -r line; do export "$line"; done < ${writer.path(envFile)}`)
 }
 
-export function prepareScript(context: StageScriptContext): string {
+/**
+ * prepare_script: `Running on $(hostname)...`, or `Running on $(hostname) via <hostname>...`
+ * when the runner side has a host name to show (custom: config_exec's `hostname`).
+ */
+export function prepareScript(context: StageScriptContext, options: { hostname?: string } = {}): string {
   const writer = newWriter(context)
-  const text = `"${ANSI.green}Running on $(hostname)...${ANSI.reset}"`
+  const via = options.hostname ? ` via "${writer.quote(options.hostname)}"` : ''
+  const text = `"${ANSI.green}Running on $(hostname)${via}...${ANSI.reset}"`
   writer.line(context.dialect.shell === 'sh' ? `printf '%s\\n' ${text}` : `echo ${text}`)
   writer.removeFile(`${context.tmpDir}/${GITLAB_ENV_FILE}`)
   writer.removeFile(`${context.tmpDir}/masking.db`)

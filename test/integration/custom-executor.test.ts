@@ -151,25 +151,88 @@ test('the job response file holds the parsed job as one JSON line, private to th
   }
 })
 
-test('config_exec JSON sets the driver line, job_env and must agree with the builds dir', async () => {
+test('config_exec JSON sets the driver line and job_env for every later executable', async () => {
+  const json = JSON.stringify({ driver: { name: 'd', version: '1' }, job_env: { DRIVER_JOB_ENV: 'y' } })
+  const out = await customJob({ variables: { FAKE_CONFIG_JSON: json } })
+  assert.equal(out.result.state, 'success', out.text)
+  assert.ok(out.text.includes('Using Custom executor with driver d 1...\n'), out.text)
+  assert.ok(out.text.includes('config_exec says hello on stderr'), 'config_exec stderr reaches the job log')
+  const later = out.calls.filter((call) => call.phase !== 'config')
+  assert.ok(later.length > 0 && later.every((call) => call.env.get('DRIVER_JOB_ENV') === 'y'))
+  assert.equal(out.calls[0]?.env.get('DRIVER_JOB_ENV'), undefined)
+})
+
+test("config_exec's builds_dir, cache_dir and shared layout place the job, and its hostname is shown", async () => {
   const scratch = scratchDir('glr-custom-cfg-')
   try {
-    const buildsDir = join(scratch.dir, 'b')
-    const json = JSON.stringify({ builds_dir: buildsDir, cache_dir: '/c', builds_dir_is_shared: false, hostname: 'h', driver: { name: 'd', version: '1' }, job_env: { DRIVER_JOB_ENV: 'y' } })
-    const out = await customJob({ variables: { FAKE_CONFIG_JSON: json }, runner: { builds_dir: buildsDir } })
+    const buildsDir = join(scratch.dir, 'from-config')
+    const json = JSON.stringify({ builds_dir: buildsDir, cache_dir: join(scratch.dir, 'cache-from-config'), builds_dir_is_shared: true, hostname: 'driver-host-1' })
+    const out = await customJob({
+      variables: { FAKE_CONFIG_JSON: json },
+      payload: { steps: [{ name: 'script', script: ['echo "dir=$CI_PROJECT_DIR"', 'echo "pwd=$PWD"', 'echo "builds=$CI_BUILDS_DIR"'], when: 'on_success' }] },
+    })
     assert.equal(out.result.state, 'success', out.text)
-    assert.ok(out.text.includes('Using Custom executor with driver d 1...\n'), out.text)
-    assert.ok(out.text.includes('config_exec says hello on stderr'), 'config_exec stderr reaches the job log')
-    const later = out.calls.filter((call) => call.phase !== 'config')
-    assert.ok(later.length > 0 && later.every((call) => call.env.get('DRIVER_JOB_ENV') === 'y'))
-    assert.equal(out.calls[0]?.env.get('DRIVER_JOB_ENV'), undefined)
-
-    const other = await customJob({ variables: { FAKE_CONFIG_JSON: JSON.stringify({ builds_dir: '/elsewhere' }) } })
-    assert.equal(other.result.state, 'failed')
-    assert.equal(other.result.failureReason, 'runner_configuration_error')
-    assert.match(other.text, /config_exec's builds_dir "\/elsewhere" differs from the job's builds dir/)
+    const projectDir = join(buildsDir, 'RunnerTok', '0', 'project-7')
+    assert.ok(out.text.includes(`dir=${projectDir}\n`), out.text)
+    assert.ok(out.text.includes(`pwd=${projectDir}\n`), out.text)
+    assert.ok(out.text.includes(`builds=${buildsDir}\n`), out.text)
+    assert.match(out.text, /\nRunning on [^\n]+ via driver-host-1\.\.\.\n/)
+    const run = out.calls.find((call) => call.phase === 'run')
+    assert.equal(run?.env.get('CUSTOM_ENV_CI_PROJECT_DIR'), projectDir)
   } finally {
     scratch.remove()
+  }
+})
+
+test('without builds_dir_is_shared the project dir sits right under config_exec\'s builds_dir, and no hostname means no "via"', async () => {
+  const scratch = scratchDir('glr-custom-cfg-')
+  try {
+    const buildsDir = join(scratch.dir, 'flat')
+    const out = await customJob({
+      variables: { FAKE_CONFIG_JSON: JSON.stringify({ builds_dir: buildsDir }) },
+      payload: { steps: [{ name: 'script', script: ['echo "dir=$CI_PROJECT_DIR"'], when: 'on_success' }] },
+    })
+    assert.equal(out.result.state, 'success', out.text)
+    assert.ok(out.text.includes(`dir=${join(buildsDir, 'project-7')}\n`), out.text)
+    assert.match(out.text, /\nRunning on [^\n]+\.\.\.\n/)
+    assert.doesNotMatch(out.text, / via /)
+  } finally {
+    scratch.remove()
+  }
+})
+
+test("a shell from config_exec that the custom executor cannot use is a configuration error", async () => {
+  const out = await customJob({ variables: { FAKE_CONFIG_JSON: JSON.stringify({ shell: 'pwsh' }) } })
+  assert.equal(out.result.state, 'failed')
+  assert.equal(out.result.failureReason, 'runner_configuration_error')
+  assert.match(out.text, /shell "pwsh" is not supported by the custom executor/)
+  assert.deepEqual(out.calls.map((call) => call.phase), ['config', 'cleanup'])
+})
+
+test('prepare, run and cleanup see every job variable, expanded, as CUSTOM_ENV_', async () => {
+  const out = await customJob({
+    payload: {
+      variables: [
+        ...(basePayload().variables ?? []),
+        { key: 'BASE', value: 'base-value' },
+        { key: 'DERIVED', value: '${BASE}-derived' },
+        { key: 'RAW', value: '${BASE}', raw: true },
+        { key: 'A_FILE', value: 'file contents', file: true },
+      ],
+    },
+  })
+  assert.equal(out.result.state, 'success', out.text)
+  const later = out.calls.filter((call) => call.phase !== 'config')
+  assert.deepEqual(later.map((call) => call.phase), ['prepare', 'run', 'run', 'run', 'run', 'cleanup'])
+  for (const call of later) {
+    assert.equal(call.env.get('CUSTOM_ENV_DERIVED'), 'base-value-derived', call.phase)
+    assert.equal(call.env.get('CUSTOM_ENV_RAW'), '${BASE}', call.phase)
+    assert.equal(call.env.get('CUSTOM_ENV_A_FILE'), 'file contents', call.phase)
+    assert.equal(call.env.get('CUSTOM_ENV_CI_SERVER'), 'yes', call.phase)
+    assert.equal(call.env.get('CUSTOM_ENV_CI_JOB_TIMEOUT'), '60', call.phase)
+    assert.equal(call.env.get('CUSTOM_ENV_CI_CONCURRENT_PROJECT_ID'), '0', call.phase)
+    assert.equal(call.env.get('CUSTOM_ENV_CI_RUNNER_SHORT_TOKEN'), 'RunnerTok', call.phase)
+    assert.match(call.env.get('CUSTOM_ENV_RUNNER_TEMP_PROJECT_DIR') ?? '', /\/builds\/project-7\.tmp$/, call.phase)
   }
 })
 

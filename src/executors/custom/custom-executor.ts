@@ -177,8 +177,9 @@ function checkDirs(options: PrepareOptions, config: ConfigOutput): void {
   if (!buildsDir) throw new ConfigError('the builds_dir is not configured', { hint: hintFor('builds_dir') })
   if (!cacheDir) throw new ConfigError('the cache_dir is not configured', { hint: hintFor('cache_dir') })
 
-  // Until the engine applies configure() before computing paths, the scripts use the
-  // runner's builds_dir: a different one from config_exec would send them elsewhere.
+  // The engine computes the paths from configure()'s result; a caller that skipped
+  // configure() used the runner's builds_dir, and a different one from config_exec would
+  // send the scripts elsewhere.
   if (config.builds_dir && posix.normalize(config.builds_dir) !== posix.normalize(paths.buildsDir)) {
     throw new ConfigError(
       `config_exec's builds_dir ${JSON.stringify(config.builds_dir)} differs from the job's builds dir ${JSON.stringify(paths.buildsDir)}`,

@@ -41,7 +41,9 @@ export function getSourcesScript(context: StageScriptContext, options: GetSource
   writeExports(writer, context)
   writer.exportVariable('GIT_TERMINAL_PROMPT', '0')
   writer.exportVariable('GCM_INTERACTIVE', 'Never')
-  writer.exportVariable('GLR_EXT_GIT_CONFIG_PATH', extPath)
+  // Absolute even for a relative builds_dir: git resolves a relative include.path from
+  // the config file's own folder (.git/), where it would miss the credentials.
+  writer.line(`export GLR_EXT_GIT_CONFIG_PATH=${writer.absolutePath(extPath, writer.quote)}`)
 
   const skipsRepository = settings.gitStrategy === 'none' || settings.gitStrategy === 'empty'
   if (!skipsRepository) writeScripts(writer, options.preScripts)
@@ -76,14 +78,14 @@ function writeScripts(writer: ScriptWriter, scripts: readonly string[]): void {
   for (const script of scripts) if (script.trim() !== '') writer.userCode(script.trim())
 }
 
-function writeTemplate(writer: ScriptWriter, templateDir: string, extPath: string): void {
+function writeTemplate(writer: ScriptWriter, templateDir: string): void {
   const config = `${templateDir}/config`
   writer.mkdir(templateDir)
   writer.line(`git config -f ${writer.path(config)} init.defaultBranch none`)
   writer.line(`git config -f ${writer.path(config)} fetch.recurseSubmodules false`)
   writer.line(`git config -f ${writer.path(config)} credential.interactive never`)
   writer.line(`git config -f ${writer.path(config)} gc.autoDetach false`)
-  writer.line(`git config -f ${writer.path(config)} --replace-all include.path ${writer.quote(extPath)} '\\.gitlab-runner\\.ext\\.conf$'`)
+  writer.line(`git config -f ${writer.path(config)} --replace-all include.path "$GLR_EXT_GIT_CONFIG_PATH" '\\.gitlab-runner\\.ext\\.conf$'`)
 }
 
 function writeFetch(writer: ScriptWriter, context: StageScriptContext, options: GetSourcesOptions & { remote: GitRemote }, extPath: string): void {
@@ -101,7 +103,7 @@ function writeFetch(writer: ScriptWriter, context: StageScriptContext, options: 
   }
   if (options.safeDirectory) writer.line(`git config --global --add safe.directory ${writer.quote(pd)}`)
 
-  writeTemplate(writer, templateDir, extPath)
+  writeTemplate(writer, templateDir)
   writer.mkdir(context.tmpDir)
   // printf is a shell builtin: the token never shows up in a process's argv.
   writer.line(`printf '%s' ${writer.quote(options.extConfig)} > ${writer.path(extPath)}`)

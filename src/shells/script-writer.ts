@@ -77,6 +77,16 @@ export class ScriptWriter {
     this.line(`export ${key}=${this.quote(value)}`)
   }
 
+  /**
+   * A path value to export: as `path()` writes it when absolute; a relative one (a
+   * relative builds_dir, e.g. SSH's default `builds`) is anchored to the stage's starting
+   * directory as `"$PWD"/<path>`, so it still names the same file after a `cd` and when
+   * git resolves it from inside `.git/` (job-execution.md 4.6).
+   */
+  absolutePath(value: string, render: (value: string) => string = (text) => this.path(text)): string {
+    return value.startsWith('/') ? render(value) : `"$PWD"/${render(value)}`
+  }
+
   cd(dir: string): void {
     this.line(`cd ${this.quote(dir)}`)
   }

@@ -37,20 +37,24 @@ export function finish(writer: ScriptWriter, context: StageScriptContext): strin
 
 /** Exports every variable in order (file variables written to `<tmp>/KEY`), then GITLAB_ENV. */
 export function writeExports(writer: ScriptWriter, context: StageScriptContext): void {
+  const relativeTmp = !context.tmpDir.startsWith('/')
   for (const item of context.variables) {
     if (!item.file) {
-      writer.exportVariable(item.key, item.value)
+      // With a relative temp dir, values naming a file in it are made absolute (4.6).
+      const inTmp = relativeTmp && (item.value === context.tmpDir || item.value.startsWith(`${context.tmpDir}/`))
+      if (inTmp) writer.line(`export ${item.key}=${writer.absolutePath(item.value, writer.quote)}`)
+      else writer.exportVariable(item.key, item.value)
       continue
     }
 
     const file = `${context.tmpDir}/${item.key}`
     writer.mkdir(context.tmpDir)
     writer.line(`printf '%s' ${writer.quote(item.value)} > ${writer.path(file)}`)
-    writer.line(`export ${item.key}=${writer.path(file)}`)
+    writer.line(`export ${item.key}=${writer.absolutePath(file)}`)
   }
 
   const envFile = `${context.tmpDir}/${GITLAB_ENV_FILE}`
-  writer.exportVariable('GITLAB_ENV', envFile)
+  writer.line(`export GITLAB_ENV=${writer.absolutePath(envFile, writer.quote)}`)
   writer.mkdir(context.tmpDir)
   writer.line(`touch ${writer.path(envFile)}`)
   writer.line(`while read -r line; do export "$line"; done < ${writer.path(envFile)}`)
@@ -128,7 +132,7 @@ export interface CleanupScriptOptions {
 export function cleanupScript(context: StageScriptContext, options: CleanupScriptOptions = {}): string {
   const writer = newWriter(context)
   const files = context.variables.filter((item) => item.file)
-  for (const item of files) writer.line(`export ${item.key}=${writer.path(`${context.tmpDir}/${item.key}`)}`)
+  for (const item of files) writer.line(`export ${item.key}=${writer.absolutePath(`${context.tmpDir}/${item.key}`)}`)
   for (const key of new Set(files.map((item) => item.key))) writer.removeFile(`${context.tmpDir}/${key}`)
   for (const name of TMP_RUNNER_FILES) writer.removeFile(`${context.tmpDir}/${name}`)
   options.extra?.(writer)

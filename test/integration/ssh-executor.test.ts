@@ -167,10 +167,9 @@ test('a job with git sources clones from the coordinator on the remote host', { 
   assert.equal(response.status, 201)
   const payload = (await response.json()) as JobPayloadInput
 
-  // TODO(#8): with the default relative `builds`, get_sources exports a relative
-  // GLR_EXT_GIT_CONFIG_PATH that git resolves against .git/ and loses the credentials;
-  // src/shells/get-sources.ts should make it absolute ("$PWD/…") as the official runner does.
-  const runner = { executor: 'ssh', ssh: sshConfig(), builds_dir: `${server.home}/builds` }
+  // The SSH default builds dir is the relative `builds` (in the remote user's home): the
+  // credentials file must still be found from inside .git/.
+  const runner = { executor: 'ssh', ssh: sshConfig() }
   const out = await runJob({ payload, provider, runner })
   assert.equal(out.result.state, 'success', out.text)
   assert.ok(out.text.includes('remote hello\n'))

@@ -183,7 +183,7 @@ export class JobRun {
   }
 
   #prepareOptions(setup: JobSetup): PrepareOptions {
-    const { payload, runner } = this.request
+    const { payload, runner, identity } = this.request
 
     return {
       payload,
@@ -193,6 +193,7 @@ export class JobRun {
       log: this.log,
       signal: this.jobSignal,
       variables: setup.expanded.items.map((item) => ({ key: item.key, value: item.value, file: item.file })),
+      identity: { ...identity },
     }
   }
 }

@@ -32,6 +32,22 @@ export interface PrepareOptions {
    * they fall back to the payload's variables.
    */
   variables?: readonly { key: string; value: string; file: boolean }[]
+  /**
+   * Who runs the job: the runner's system id and the job's slots. Executors that name
+   * objects after them (docker volumes and networks) use it; absent when the caller does
+   * not know them.
+   */
+  identity?: ExecutorJobIdentity
+}
+
+/** The runner and slot identity of one job (the engine's RunnerIdentity). */
+export interface ExecutorJobIdentity {
+  systemId: string
+  /** CI_CONCURRENT_ID. */
+  concurrentId: number
+  /** CI_CONCURRENT_PROJECT_ID. */
+  concurrentProjectId: number
+  shortToken: string
 }
 
 /** What configure() needs: the job, before paths and variables exist. */

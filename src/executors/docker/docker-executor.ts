@@ -28,7 +28,10 @@ import { prepareVolumes } from './volumes.js'
 export interface DockerExecutorOptions {
   /** Builds the Engine client (tests may wrap it); dockerode by default. */
   clientFactory?: (address: EngineAddress) => ContainerClient
-  /** Identity bits the executor cannot read from the payload (system id, slots). */
+  /**
+   * Identity bits the executor cannot read from the payload (system id, slots), for
+   * callers that do not pass PrepareOptions.identity (the engine does).
+   */
   identity?: Partial<Omit<JobIdentity, 'shortToken' | 'fullToken'>>
 }
 
@@ -102,12 +105,14 @@ export class DockerExecutor implements Executor {
       throw new GlrunnerError('GLR_DOCKER_CONNECT', 'connecting to the Docker Engine', { cause: err, hint: 'check [runners.docker] host / DOCKER_HOST and that dockerd runs' })
     }
 
+    // The engine passes the job's identity; the constructor's is for callers without one.
+    const given = options.identity ?? this.options.identity
     const identity: JobIdentity = {
-      shortToken: shortToken(options.runner.token),
+      shortToken: options.identity?.shortToken || shortToken(options.runner.token),
       fullToken: options.runner.token,
-      systemId: this.options.identity?.systemId ?? '',
-      concurrentId: this.options.identity?.concurrentId ?? 0,
-      concurrentProjectId: this.options.identity?.concurrentProjectId ?? 0,
+      systemId: given?.systemId ?? '',
+      concurrentId: given?.concurrentId ?? 0,
+      concurrentProjectId: given?.concurrentProjectId ?? 0,
     }
     const names = jobNames(payload, identity, settings.container_labels)
     const policies = (image: string, job: readonly string[]): ReturnType<typeof effectivePullPolicies> =>
@@ -125,6 +130,8 @@ export class DockerExecutor implements Executor {
     await ensureImage({ client, log, image: buildImage, policies: buildPolicies, auth: resolveRegistryAuth(buildImage, payload), signal })
     const helper = await this.#prepareHelper(client, settings, log, payload, signal)
     const env = payload.variables.filter((item) => item.public && !item.file).map((item) => `${item.key}=${item.value}`)
+    // Jobs that start containers of their own (docker-in-docker) can join the job network.
+    if (this.#network !== undefined) env.push(`CI_BUILD_NETWORK_NAME=${network}`)
     const entrypoint = payload.image?.entrypoint ?? []
     if (entrypoint.length > 0 && settings.disable_entrypoint_overwrite) log.warning('Entrypoint override disabled')
     this.#prepared = {

@@ -16,6 +16,7 @@ import { ConfigError, GlrunnerError } from '../core/errors.js'
 import { formatExecLogger } from './exec-logger.js'
 import { compilePipeline, type CompileError } from '../pipeline/index.js'
 import { formatJobList, formatSummary, listJobs } from '../local/exec-report.js'
+import { LOCAL_PULL_POLICIES, type LocalPullPolicy } from '../local/local-docker.js'
 import { runPipeline } from '../local/run-pipeline.js'
 import { restrictPlan, selectJobs } from '../local/select-jobs.js'
 import { snapshotWorkTree } from '../local/snapshot.js'
@@ -39,6 +40,9 @@ interface ExecFlags {
   concurrency: number
   clean?: boolean
   example?: boolean
+  dockerImage?: string
+  dockerPullPolicy: LocalPullPolicy
+  dockerVolume: string[]
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -123,6 +127,11 @@ async function execAction(jobNames: string[], flags: ExecFlags, command: Command
     snapshot,
     state,
     executor: flags.executor,
+    docker: {
+      ...(flags.dockerImage !== undefined ? { defaultImage: flags.dockerImage } : {}),
+      pullPolicy: flags.dockerPullPolicy,
+      volumes: flags.dockerVolume,
+    },
     concurrency: flags.concurrency,
     manualJobs: [...flags.manual, ...selection.named],
     logger: formatExecLogger(command),
@@ -143,7 +152,10 @@ export function execCommand(): Command {
     .argument('[jobs...]', 'run only these jobs and what they need')
     .option('--cwd <dir>', 'the repository to run (default: the current folder)')
     .option('--file <path>', 'the CI file, relative to the repository', '.gitlab-ci.yml')
-    .addOption(new Option('--executor <name>', 'where jobs run').default('shell'))
+    .addOption(new Option('--executor <name>', 'where jobs run: shell, or docker (each job in its image)').default('shell'))
+    .option('--docker-image <image>', 'docker: image for jobs without image:')
+    .addOption(new Option('--docker-pull-policy <policy>', 'docker: when to pull images (no pull unless "always")').choices(LOCAL_PULL_POLICIES).default('if-not-present'))
+    .option('--docker-volume <spec>', 'docker: extra volume host:container[:mode] (repeatable)', collect, [])
     .option('--variable <KEY=VALUE>', 'pipeline variable (repeatable; highest precedence)', collect, [])
     .option('--manual <job>', 'also run this manual job (repeatable)', collect, [])
     .option('--needs', 'run the named jobs and what they need (the default)')
@@ -161,6 +173,8 @@ Examples:
   glrunner exec unit-tests           run unit-tests and the jobs it needs
   glrunner exec --list               show the jobs the pipeline would run
   glrunner exec --variable DEPLOY=1  set a pipeline variable
+  glrunner exec --executor docker --docker-image alpine:3
+                                     run each job in its image (alpine:3 when it has none)
   glrunner exec --example            run the built-in example`)
     .action(execAction)
 }

@@ -9,7 +9,7 @@
  * the same way, their jobs shown as `<trigger job> > <child job>`.
  */
 import { mkdir } from 'node:fs/promises'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { defaultGlobalConfig, defaultRunnerConfig } from '../config/runner-config.js'
 import { GlrunnerError } from '../core/errors.js'
 import type { Logger } from '../core/logger.js'
@@ -20,6 +20,7 @@ import { RunnerManager } from '../manager/runner-manager.js'
 import type { CompileOptions, PipelinePlan } from '../pipeline/index.js'
 import type { PipelineStatus } from '../pipeline/scheduler.js'
 import { JobLogPrinter } from './job-log-printer.js'
+import { prepareLocalDocker, type LocalDocker, type LocalDockerOptions } from './local-docker.js'
 import { PipelineDriver, type DriverContext } from './pipeline-driver.js'
 import type { Snapshot } from './snapshot.js'
 import type { StateDir } from './state-dir.js'
@@ -48,6 +49,8 @@ export interface RunPipelineOptions {
   snapshot: Snapshot
   state: StateDir
   executor: string
+  /** For `executor: docker`: default image, pull policy, extra volumes (see local-docker.ts). */
+  docker?: Omit<LocalDockerOptions, 'repository'>
   concurrency: number
   /** Manual jobs to play. */
   manualJobs: string[]
@@ -61,16 +64,30 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
   if (getExecutorProvider(options.executor) === undefined) {
     throw new GlrunnerError('GLR_UNKNOWN_EXECUTOR', `executor "${options.executor}" is not available`, {
       failureReason: 'runner_configuration_error',
-      hint: 'glrunner exec supports --executor shell for now.',
+      hint: 'glrunner exec supports --executor shell and --executor docker.',
     })
   }
+  const docker = options.executor === 'docker'
+    ? await prepareLocalDocker(options.plan, { pullPolicy: 'if-not-present', volumes: [], ...options.docker, repository: dirname(options.state.root) })
+    : undefined
+  try {
+    return await runWithCoordinator(options, docker)
+  } finally {
+    await docker?.close()
+  }
+}
+
+async function runWithCoordinator(options: RunPipelineOptions, docker: LocalDocker | undefined): Promise<PipelineSummary> {
 
   const pipelineId = Date.now() % 1_000_000_000
   const logsDir = join(options.state.logs, String(pipelineId))
   await mkdir(logsDir, { recursive: true })
 
-  const coordinator = await startCoordinator({ dataDir: options.state.coordinator, longPollSeconds: 50, traceUpdateIntervalSeconds: 1 })
-  const manager = startLocalRunner(coordinator, options)
+  const coordinator = await startCoordinator({
+    dataDir: options.state.coordinator, longPollSeconds: 50, traceUpdateIntervalSeconds: 1,
+    ...(docker !== undefined ? { host: docker.listenHost } : {}),
+  })
+  const manager = startLocalRunner(coordinator, options, docker)
   let finished = false
   try {
     const project = coordinator.addProject({ path: options.plan.git.projectPath, repoDir: options.snapshot.repoDir })
@@ -104,7 +121,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
   }
 }
 
-function startLocalRunner(coordinator: Coordinator, options: RunPipelineOptions): RunnerManager {
+function startLocalRunner(coordinator: Coordinator, options: RunPipelineOptions, docker: LocalDocker | undefined): RunnerManager {
   const runner = coordinator.createRunner({ runUntagged: true })
   const concurrency = Math.max(1, options.concurrency)
   const config = defaultGlobalConfig({
@@ -118,7 +135,8 @@ function startLocalRunner(coordinator: Coordinator, options: RunPipelineOptions)
         executor: options.executor,
         limit: concurrency,
         request_concurrency: concurrency,
-        builds_dir: options.state.builds,
+        // Containers use their own /builds; the runner-side cache stays in the state dir.
+        ...(docker === undefined ? { builds_dir: options.state.builds } : { docker: docker.settings }),
         cache_dir: options.state.cache,
       }),
     ],

@@ -92,6 +92,8 @@ export interface ContainerClient {
   containerLogs(id: string): Promise<string>
   createNetwork(name: string, labels: Record<string, string>, mtu: number): Promise<string>
   removeNetwork(id: string): Promise<void>
+  /** The IPv4 gateway of a network (the host's address on it); undefined when it has none. */
+  networkGateway?(id: string): Promise<string | undefined>
   createVolume(name: string, labels: Record<string, string>): Promise<void>
   removeVolume(name: string): Promise<void>
   listContainers(labelFilters: string[]): Promise<ListedObject[]>

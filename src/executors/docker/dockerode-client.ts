@@ -219,6 +219,12 @@ class DockerodeClient implements ContainerClient {
     await ignoreNotFound(this.docker.getNetwork(id).remove())
   }
 
+  async networkGateway(id: string): Promise<string | undefined> {
+    const info = (await this.docker.getNetwork(id).inspect()) as { IPAM?: { Config?: Array<{ Gateway?: string }> } }
+
+    return info.IPAM?.Config?.map((config) => config.Gateway ?? '').find((gateway) => /^\d+\.\d+\.\d+\.\d+$/.test(gateway))
+  }
+
   async createVolume(name: string, labels: Record<string, string>): Promise<void> {
     await this.docker.createVolume({ Name: name, Labels: labels })
   }

@@ -75,5 +75,15 @@ export function formatError(err: unknown): string {
     }
   }
 
-  return parts.filter((part) => part !== '').join(': ')
+  // Wrappers often repeat their cause's text ("connect ECONNREFUSED …: connect ECONNREFUSED …"):
+  // a part already contained in the one before it adds nothing.
+  const shown: string[] = []
+  for (const part of parts) {
+    if (part === '') continue
+    const previous = shown.at(-1)
+    if (previous !== undefined && previous.includes(part)) continue
+    shown.push(part)
+  }
+
+  return shown.join(': ')
 }

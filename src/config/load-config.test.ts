@@ -121,3 +121,28 @@ describe('parseConfig validation', () => {
     assert.equal(config.runners[0]?.unhealthy_interval, 5400)
   })
 })
+
+describe('value checks beyond types', () => {
+  const runner = (fields: string) => `[[runners]]\nname = "a"\ntoken = "glrt-x"\n${fields}\n`
+
+  it('refuses a url that is not http(s), an unknown shell and an unknown executor, naming each key', () => {
+    assert.throws(
+      () => parseConfig(runner('url = "nota url"\nexecutor = "rocket"\nshell = "fish"'), 'c.toml'),
+      (err: unknown) =>
+        err instanceof ConfigError &&
+        err.message.includes('runners[0].url: expected an http:// or https:// URL, got "nota url"') &&
+        err.message.includes('runners[0].shell: expected one of bash, sh, pwsh, powershell, got "fish"') &&
+        err.message.includes('runners[0].executor: expected one of shell, docker, ssh, custom, got "rocket"'),
+    )
+  })
+
+  it('keeps a runner of an official executor glrunner lacks, with a warning', () => {
+    const { config, warnings } = parseConfig(runner('url = "https://gitlab.example.com"\nexecutor = "kubernetes"'), 'c.toml')
+    assert.equal(config.runners[0]?.executor, 'kubernetes')
+    assert.deepEqual(warnings, ['runners[0].executor: the kubernetes executor is not supported by glrunner yet; this runner will not take jobs'])
+  })
+
+  it('says --config must name a file when it names a folder', async () => {
+    await assert.rejects(loadConfig(tmpdir()), (err: unknown) => err instanceof ConfigError && err.hint === '--config must name a file (config.toml), not a folder.')
+  })
+})

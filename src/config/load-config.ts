@@ -39,7 +39,10 @@ export async function loadConfig(path: string, options: LoadConfigOptions = {}):
     text = await readFile(path, 'utf8')
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-      throw new ConfigError(`reading config file ${path}`, { cause: err })
+      throw new ConfigError(`reading config file ${path}`, {
+        cause: err,
+        hint: (err as NodeJS.ErrnoException).code === 'EISDIR' ? '--config must name a file (config.toml), not a folder.' : 'Check the path and its permissions.',
+      })
     }
     if (options.requireRunners) {
       throw new ConfigError(`config file ${path} does not exist`, {
@@ -79,6 +82,8 @@ export function parseConfig(text: string, path: string): { config: GlobalConfig;
     const runner = loadRunner(raw, index, warnings, problems)
     if (runner) runners.push(runner)
   }
+
+  runners.forEach((runner, index) => checkRunnerValues(runner, index, warnings, problems))
 
   if (problems.length > 0) {
     const shown = problems.slice(0, MAX_REPORTED_ISSUES)
@@ -165,4 +170,36 @@ function validate<T extends z.ZodType>(
 
 function definedOnly<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as Partial<T>
+}
+
+/** Executors glrunner runs jobs with. */
+const SUPPORTED_EXECUTORS = ['shell', 'docker', 'ssh', 'custom']
+/** The official runner's other executors: kept in the file, but their runners take no jobs here. */
+const OFFICIAL_ONLY_EXECUTORS = ['kubernetes', 'docker+machine', 'docker-autoscaler', 'docker-windows', 'instance', 'virtualbox', 'parallels']
+const SHELLS = ['bash', 'sh', 'pwsh', 'powershell']
+
+/** Checks of values a schema cannot express: URLs, executor and shell names. */
+function checkRunnerValues(runner: RunnerConfig, index: number, warnings: string[], problems: string[]): void {
+  const key = (name: string) => `runners[${index}].${name}`
+  if (runner.url !== '' && !isHttpUrl(runner.url)) {
+    problems.push(`${key('url')}: expected an http:// or https:// URL, got ${describeValue(runner.url)}`)
+  }
+  if (runner.shell !== '' && !SHELLS.includes(runner.shell)) {
+    problems.push(`${key('shell')}: expected one of ${SHELLS.join(', ')}, got ${describeValue(runner.shell)}`)
+  }
+  if (OFFICIAL_ONLY_EXECUTORS.includes(runner.executor)) {
+    warnings.push(`${key('executor')}: the ${runner.executor} executor is not supported by glrunner yet; this runner will not take jobs`)
+  } else if (!SUPPORTED_EXECUTORS.includes(runner.executor)) {
+    problems.push(`${key('executor')}: expected one of ${SUPPORTED_EXECUTORS.join(', ')}, got ${describeValue(runner.executor)}`)
+  }
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const { protocol } = new URL(value)
+
+    return protocol === 'http:' || protocol === 'https:'
+  } catch {
+    return false
+  }
 }

@@ -289,17 +289,22 @@ export class RunnerManager {
     let askAgain = false
     const requestedAt = Date.now()
     try {
-      const result = await requestJob(entry.client, { token: entry.config.token, systemId: this.o.systemId, info: entry.info, signal: controller.signal })
+      const token = entry.config.token
+      const result = await requestJob(entry.client, { token, systemId: this.o.systemId, info: entry.info, signal: controller.signal })
+      // A 403 for a token rotated while the request was in flight says nothing about the
+      // runner's health: ask again at once with the new token.
+      const rotatedMeanwhile = token !== entry.config.token && result.status === 403
       this.o.onRequest?.({ runner: entry.config.name, status: result.status, healthy: result.healthy })
       this.o.observer?.requestFinished?.({ runner: entry.config, status: result.status, healthy: result.healthy, durationMs: Date.now() - requestedAt })
       if (result.kind === 'job') {
         payload = result.payload
       } else {
-        askAgain = result.longPollEnded === true && !controller.signal.aborted
+        askAgain = (result.longPollEnded === true || rotatedMeanwhile) && !controller.signal.aborted
         if (controller.signal.aborted) entry.logger.debug('job request aborted for shutdown')
+        else if (rotatedMeanwhile) entry.logger.debug('job request refused for the token rotated meanwhile; asking again')
         else entry.logger[result.level]('no job', { status: result.status, reason: result.message })
       }
-      if (entry.recordHealth(result.healthy, this.now())) {
+      if (!rotatedMeanwhile && entry.recordHealth(result.healthy, this.now())) {
         entry.logger.error('runner is unhealthy, pausing its job requests', { failures: entry.unhealthyCount, until: new Date(entry.skipUntil).toISOString() })
       }
     } catch (err) {

@@ -97,7 +97,7 @@ export class Coordinator {
       faults: this.faults,
       options: this.options,
       requests: this.requests,
-      serverUrl: () => this.serverUrl(),
+      serverUrl: () => (this.options.publicUrl !== undefined ? new URL(this.options.publicUrl) : this.serverUrl()),
       closing: this.closing.signal,
       inFlight: this.inFlightCounters,
       track: (kill) => {

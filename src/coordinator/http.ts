@@ -8,8 +8,9 @@ import type { JobRecord } from './job-record.js'
 import type { CoordinatorState } from './state.js'
 import type { CoordinatorOptions, RecordedRequest } from './types.js'
 
-export interface ResolvedOptions extends Required<Omit<CoordinatorOptions, 'maxArtifactBytes' | 'traceSizeLimitBytes' | 'dataDir'>> {
+export interface ResolvedOptions extends Required<Omit<CoordinatorOptions, 'maxArtifactBytes' | 'traceSizeLimitBytes' | 'dataDir' | 'publicUrl'>> {
   dataDir: string
+  publicUrl: string | undefined
   maxArtifactBytes: number | undefined
   traceSizeLimitBytes: number | undefined
 }

@@ -22,6 +22,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     artifactsRedirect: options.artifactsRedirect ?? false,
     verifyPlainText: options.verifyPlainText ?? false,
     traceSizeLimitBytes: options.traceSizeLimitBytes,
+    publicUrl: options.publicUrl,
   }
   const server = createServer({ keepAliveTimeout: 5_000, requestTimeout: 0 })
   const coordinator = new Coordinator(server, resolved, ownsDataDir)

@@ -24,6 +24,12 @@ export interface CoordinatorOptions {
   verifyPlainText?: boolean
   /** Traces growing past this are dropped with `trace_size_exceeded` and 403. */
   traceSizeLimitBytes?: number
+  /**
+   * Base URL written into job payloads (repo_url, CI_SERVER_URL, CI_API_V4_URL) when jobs
+   * reach the server through another address than the one it listens on (containers going
+   * through a forwarder). Default: the listening address.
+   */
+  publicUrl?: string
 }
 
 export type RefType = 'branch' | 'tag'

@@ -3,14 +3,14 @@
  * this machine.
  *
  * Networking. Job containers run on their own per-job bridge network (services answer by
- * their aliases there), so the coordinator's usual 127.0.0.1 is the container's own
- * loopback, not this machine's. For the run, glrunner creates one extra bridge network,
+ * their aliases there), so the coordinator's 127.0.0.1 is the container's own loopback,
+ * not this machine's. For the run, glrunner creates one extra bridge network,
  * `glrunner-exec-<random>`, only to own an address of this machine that containers can
- * route to: the embedded coordinator listens on that network's gateway address (never on
- * 0.0.0.0), and every URL in the job payload (repository, CI_SERVER_URL, CI_API_V4_URL)
- * names it. Containers on any job network reach it through the host, like they reach
- * `host-gateway`. The network is removed when the run ends. A remote engine (tcp://) is
- * refused: its containers could not reach this machine that way.
+ * route to: a small TCP forwarder listens on that network's gateway address (never on
+ * 0.0.0.0) and passes connections to the coordinator, which stays on 127.0.0.1 — the
+ * runner itself talks to loopback only. Every URL in the job payload (repository,
+ * CI_SERVER_URL, CI_API_V4_URL) names the forwarder. The network is removed when the run
+ * ends. A remote engine (tcp://) is refused: its containers could not reach this machine.
  *
  * Images. No registry is assumed: with the default pull policy `if-not-present` (or
  * `never`) every image the pipeline names literally (job images, services, the
@@ -43,8 +43,8 @@ export interface LocalDockerOptions {
 }
 
 export interface LocalDocker {
-  /** Address the coordinator listens on. */
-  listenHost: string
+  /** The gateway address of glrunner's network: containers reach this machine there. */
+  gateway: string
   /** `[runners.docker]` of the local runner. */
   settings: Record<string, unknown>
   /** Removes the network made for the coordinator's address. */
@@ -143,7 +143,7 @@ async function createCoordinatorNetwork(client: ContainerClient, options: LocalD
   }
 
   return {
-    listenHost: gateway,
+    gateway,
     settings: localDockerSettings(options),
     close: () => client.removeNetwork(id).catch(() => undefined),
   }

@@ -13,6 +13,7 @@ import { dirname, join } from 'node:path'
 import { defaultGlobalConfig, defaultRunnerConfig } from '../config/runner-config.js'
 import { GlrunnerError } from '../core/errors.js'
 import type { Logger } from '../core/logger.js'
+import { startTcpForwarder } from './tcp-forwarder.js'
 import { startCoordinator, type Coordinator } from '../coordinator/index.js'
 import { runBuild } from '../engine/build.js'
 import { getExecutorProvider } from '../executors/registry.js'
@@ -83,10 +84,18 @@ async function runWithCoordinator(options: RunPipelineOptions, docker: LocalDock
   const logsDir = join(options.state.logs, String(pipelineId))
   await mkdir(logsDir, { recursive: true })
 
+  // Containers reach the coordinator through a forwarder on the gateway of glrunner's
+  // network; the coordinator itself, and everything this process sends, stay on loopback.
+  let coordinatorPort = 0
+  const forwarder = docker === undefined ? undefined : await startTcpForwarder(docker.gateway, () => coordinatorPort)
   const coordinator = await startCoordinator({
     dataDir: options.state.coordinator, longPollSeconds: 50, traceUpdateIntervalSeconds: 1,
-    ...(docker !== undefined ? { host: docker.listenHost } : {}),
+    ...(forwarder !== undefined ? { publicUrl: `http://${forwarder.host}:${forwarder.port}` } : {}),
+  }).catch(async (err: unknown) => {
+    await forwarder?.close()
+    throw err
   })
+  coordinatorPort = Number(new URL(coordinator.url).port)
   const manager = startLocalRunner(coordinator, options, docker)
   let finished = false
   try {
@@ -118,6 +127,7 @@ async function runWithCoordinator(options: RunPipelineOptions, docker: LocalDock
     await manager.done
     await manager.close()
     await coordinator.close()
+    await forwarder?.close()
   }
 }
 

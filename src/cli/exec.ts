@@ -5,9 +5,10 @@
  * index or stash). `--example` runs the built-in example pipeline in a temporary folder.
  */
 import { execFile } from 'node:child_process'
-import { cp, mkdtemp, writeFile } from 'node:fs/promises'
+import { constants } from 'node:fs'
+import { access, cp, mkdir, stat, writeFile } from 'node:fs/promises'
 import { availableParallelism, tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { Command, Option } from 'commander'
@@ -43,6 +44,7 @@ interface ExecFlags {
   dockerImage?: string
   dockerPullPolicy: LocalPullPolicy
   dockerVolume: string[]
+  outputLimit: number
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -66,17 +68,62 @@ function formatCompileErrors(errors: CompileError[]): string {
     .join('\n  ')
 }
 
-/** Copies the built-in example into a fresh git repository and returns its path. */
+/**
+ * The built-in example as a git repository in a stable temp folder (one per user), so its
+ * state folder — and the cache the example demonstrates — is reused between runs. The
+ * example's files are refreshed and committed when they changed.
+ */
 async function prepareExample(): Promise<string> {
   const source = fileURLToPath(new URL('../../examples/basic', import.meta.url))
-  const target = await mkdtemp(join(tmpdir(), 'glrunner-example-'))
-  await cp(source, target, { recursive: true })
+  const target = join(tmpdir(), `glrunner-example-${process.getuid?.() ?? 'user'}`)
   const env = { ...process.env, GIT_AUTHOR_NAME: 'glrunner example', GIT_AUTHOR_EMAIL: 'example@glrunner.invalid', GIT_COMMITTER_NAME: 'glrunner example', GIT_COMMITTER_EMAIL: 'example@glrunner.invalid' }
-  for (const args of [['init', '-q', '-b', 'main'], ['add', '-A'], ['commit', '-q', '-m', 'glrunner example pipeline']]) {
-    await execFileAsync('git', args, { cwd: target, env })
-  }
+  const git = (...args: string[]) => execFileAsync('git', args, { cwd: target, env })
+  const fresh = !(await stat(join(target, '.git')).then((info) => info.isDirectory(), () => false))
+  await mkdir(target, { recursive: true })
+  await cp(source, target, { recursive: true, force: true })
+  if (fresh) await git('init', '-q', '-b', 'main')
+  await git('add', '-A')
+  const changed = (await git('status', '--porcelain')).stdout.trim() !== ''
+  if (changed) await git('commit', '-q', '-m', 'glrunner example pipeline')
 
   return target
+}
+
+/** Fails before anything runs when the summary could not be written at the end. */
+async function checkSummaryPath(path: string): Promise<void> {
+  const existing = await stat(path).catch(() => undefined)
+  if (existing?.isDirectory()) {
+    throw new ConfigError(`--summary-json ${path} is a folder`, { hint: 'Give a file name, e.g. --summary-json summary.json.' })
+  }
+  try {
+    await access(dirname(resolve(path)), constants.W_OK)
+  } catch {
+    throw new ConfigError(`--summary-json ${path}: cannot write in ${dirname(resolve(path))}`, { hint: 'Give a path in an existing folder you may write to.' })
+  }
+}
+
+/**
+ * SIGINT/SIGTERM during a run: the first stops it cleanly (running jobs aborted and their
+ * process trees terminated, the rest canceled, summary printed); a second exits at once.
+ */
+function stopOnSignals(write: (text: string) => void): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController()
+  const handler = (signal: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(signal === 'SIGINT' ? 130 : 143)
+    write(`\n${signal}: stopping the pipeline; running jobs are aborted (again to exit at once)\n`)
+    process.exitCode = signal === 'SIGINT' ? 130 : 143
+    controller.abort(signal)
+  }
+  process.on('SIGINT', handler)
+  process.on('SIGTERM', handler)
+
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      process.off('SIGINT', handler)
+      process.off('SIGTERM', handler)
+    },
+  }
 }
 
 async function repositoryTopLevel(dir: string): Promise<string> {
@@ -96,19 +143,27 @@ async function execAction(jobNames: string[], flags: ExecFlags, command: Command
   const out = (text: string) => process.stdout.write(text)
   const colour = process.stdout.isTTY === true && process.env.NO_COLOR === undefined
   const projectDir = flags.example ? await prepareExample() : resolve(flags.cwd ?? process.cwd())
-  if (flags.example) out(`example pipeline copied to ${projectDir}\n`)
+  if (flags.example) out(`example pipeline in ${projectDir}\n`)
+  if (!(await stat(projectDir).then((info) => info.isDirectory(), () => false))) {
+    throw new ConfigError(`--cwd ${projectDir} does not exist or is not a folder`, { hint: 'Point --cwd at the repository to run.' })
+  }
   const topLevel = await repositoryTopLevel(projectDir)
 
   if (flags.clean) {
-    out(`removed ${await cleanStateDir(topLevel)}\n`)
+    const removed = await cleanStateDir(topLevel)
+    out(removed === undefined ? 'nothing to clean\n' : `removed ${removed}\n`)
 
     return
   }
+  if (flags.summaryJson) await checkSummaryPath(flags.summaryJson)
 
   const compileOptions = { projectDir: topLevel, ciFile: flags.file, variables: parseVariables(flags.variable) }
   const compiled = await compilePipeline(compileOptions)
   for (const warning of compiled.warnings) process.stderr.write(`WARNING: ${warning}\n`)
   if (!compiled.ok) {
+    if (flags.summaryJson) {
+      await writeFile(flags.summaryJson, `${JSON.stringify({ status: 'invalid', errors: compiled.errors, jobs: [] }, null, 2)}\n`)
+    }
     throw new ConfigError(`${flags.file} is invalid:\n  ${formatCompileErrors(compiled.errors)}`, { hint: 'Fix the errors above; nothing was run.' })
   }
 
@@ -121,6 +176,7 @@ async function execAction(jobNames: string[], flags: ExecFlags, command: Command
 
   const state = await prepareStateDir(topLevel)
   const snapshot = await snapshotWorkTree({ projectDir: topLevel, stateDir: state.root })
+  const stopper = stopOnSignals(out)
   const summary = await runPipeline({
     plan,
     compileOptions,
@@ -137,13 +193,15 @@ async function execAction(jobNames: string[], flags: ExecFlags, command: Command
     logger: formatExecLogger(command),
     write: out,
     colour,
-  })
+    outputLimitKiB: flags.outputLimit,
+    signal: stopper.signal,
+  }).finally(() => stopper.dispose())
 
   out(formatSummary(summary, colour))
   if (flags.summaryJson) {
     await writeFile(flags.summaryJson, `${JSON.stringify({ status: summary.status, jobs: summary.jobs }, null, 2)}\n`)
   }
-  if (summary.status !== 'success') process.exitCode = 1
+  if (summary.status !== 'success' && !process.exitCode) process.exitCode = 1
 }
 
 export function execCommand(): Command {
@@ -165,6 +223,7 @@ export function execCommand(): Command {
     .option('--preview', 'print the compiled pipeline as YAML and exit')
     .option('--summary-json <file>', 'write the pipeline status and per-job results as JSON')
     .addOption(new Option('--concurrency <n>', 'jobs at once').argParser(parseNonNegativeInteger).default(availableParallelism()))
+    .addOption(new Option('--output-limit <KiB>', 'job log size limit (GitLab: 4096)').argParser(parseNonNegativeInteger).default(65_536))
     .option('--clean', 'remove the .glrunner state folder (builds, caches, logs) and exit')
     .option('--example', 'run the built-in example pipeline in a temporary folder')
     .addHelpText('after', `

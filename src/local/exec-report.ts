@@ -43,7 +43,7 @@ const STATUS_COLOURS: Record<string, string> = { success: '\x1b[32m', failed: '\
 export function formatSummary(summary: PipelineSummary, colour: boolean): string {
   const rows = [['job', 'stage', 'status', 'duration', 'exit code']]
   for (const job of summary.jobs) {
-    const status = job.status === 'failed' && job.allow_failure ? 'failed (allowed)' : job.status
+    const status = job.status === 'failed' && job.failure_allowed ? 'failed (allowed)' : job.status
     rows.push([job.name, job.stage, status, job.duration_s === null ? '' : `${job.duration_s.toFixed(1)}s`, job.exit_code === null ? '' : String(job.exit_code)])
   }
 

@@ -3,7 +3,7 @@
  * start, enqueues them in the coordinator, waits for their final state, feeds results and
  * dotenv reports back, and runs trigger jobs' child pipelines.
  */
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
 import { formatError } from '../core/errors.js'
@@ -24,6 +24,7 @@ import {
   type PipelineRun,
   type PipelineStatus,
 } from '../pipeline/scheduler.js'
+import type { JobLogFiles } from './job-log-files.js'
 import type { JobLogPrinter } from './job-log-printer.js'
 import { planJobToJobSpec } from './plan-to-job-spec.js'
 import type { JobSummary } from './run-pipeline.js'
@@ -37,7 +38,7 @@ export interface DriverContext {
   compileOptions: CompileOptions
   printer: JobLogPrinter
   write: (text: string) => void
-  logsDir: string
+  logs: JobLogFiles
   tmpDir: string
   nextPipelineId: () => number
 }
@@ -58,6 +59,7 @@ export class PipelineDriver {
   readonly #byCoordinatorId = new Map<number, string>()
   readonly #children: PipelineDriver[] = []
   readonly #pending: Promise<unknown>[] = []
+  #canceled = false
 
   constructor(
     private readonly context: DriverContext,
@@ -108,6 +110,24 @@ export class PipelineDriver {
     return pipelineStatus(this.#run)
   }
 
+  /**
+   * Stops starting jobs: those not started yet are canceled, running ones finish (the
+   * caller aborts them), child pipelines likewise.
+   */
+  cancel(): void {
+    this.#canceled = true
+    for (const state of this.#run.jobs.values()) {
+      if (state.status === 'created' || state.status === 'manual') state.status = 'canceled'
+    }
+    // Jobs handed to the coordinator that no runner picked up will never run now.
+    for (const attempt of this.#attempts.values()) {
+      if (attempt.coordinatorId !== undefined && this.context.coordinator.job(attempt.coordinatorId)?.state === 'pending') {
+        this.context.coordinator.cancelJob(attempt.coordinatorId, 'hard')
+      }
+    }
+    for (const child of this.#children) child.cancel()
+  }
+
   /** One row per job of this pipeline and its child pipelines. */
   summaries(): JobSummary[] {
     const rows: JobSummary[] = []
@@ -121,7 +141,8 @@ export class PipelineDriver {
         exit_code: state.exitCode ?? null,
         duration_s: duration,
         failure_reason: attempt?.failureReason ?? null,
-        allow_failure: state.allowedFailure,
+        allow_failure: state.job.allowFailure !== false,
+        failure_allowed: state.allowedFailure,
       })
     }
     for (const child of this.#children) rows.push(...child.summaries())
@@ -134,6 +155,7 @@ export class PipelineDriver {
   }
 
   async #start(job: PlanJob, advance: () => void): Promise<void> {
+    if (this.#canceled) return
     if (job.trigger !== undefined) return this.#startTrigger(job, advance)
 
     const dependencyIds = artifactProducers(this.#run, job.name)
@@ -164,7 +186,7 @@ export class PipelineDriver {
       attempt.finishedAt = Date.now()
       if (record.failureReason) attempt.failureReason = record.failureReason
     }
-    await writeFile(join(this.context.logsDir, `${safeFileName(label)}.log`), record.trace)
+    await this.context.logs.save(label, record.trace)
 
     const dotenvError = await this.#collectDotenv(name, record)
     if (dotenvError !== undefined) this.context.write(`${label}: ${dotenvError}\n`)
@@ -267,6 +289,3 @@ export class PipelineDriver {
   }
 }
 
-function safeFileName(name: string): string {
-  return name.replace(/[^A-Za-z0-9._-]+/g, '_')
-}

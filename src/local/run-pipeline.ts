@@ -8,7 +8,8 @@
  * wires them together and reports progress. Child pipelines of `trigger:include` jobs run
  * the same way, their jobs shown as `<trigger job> > <child job>`.
  */
-import { mkdir } from 'node:fs/promises'
+import { randomBytes } from 'node:crypto'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { defaultGlobalConfig, defaultRunnerConfig } from '../config/runner-config.js'
 import { GlrunnerError } from '../core/errors.js'
@@ -22,6 +23,7 @@ import type { CompileOptions, PipelinePlan } from '../pipeline/index.js'
 import type { PipelineStatus } from '../pipeline/scheduler.js'
 import { JobLogPrinter } from './job-log-printer.js'
 import { prepareLocalDocker, type LocalDocker, type LocalDockerOptions } from './local-docker.js'
+import { JobLogFiles } from './job-log-files.js'
 import { PipelineDriver, type DriverContext } from './pipeline-driver.js'
 import type { Snapshot } from './snapshot.js'
 import type { StateDir } from './state-dir.js'
@@ -33,7 +35,10 @@ export interface JobSummary {
   exit_code: number | null
   duration_s: number | null
   failure_reason: string | null
+  /** The job's `allow_failure` setting (exit codes count as allowing). */
   allow_failure: boolean
+  /** True when the job failed but was allowed to ("passed with warnings"). */
+  failure_allowed: boolean
 }
 
 export interface PipelineSummary {
@@ -58,6 +63,14 @@ export interface RunPipelineOptions {
   logger: Logger
   write: (text: string) => void
   colour: boolean
+  /** Job log size limit in KiB (output_limit of the local runner). */
+  outputLimitKiB: number
+  /**
+   * Aborting stops the run: running jobs are aborted (their process trees terminated, as
+   * on a runner shutdown), jobs not started yet are canceled, and the summary is returned.
+   * The reason, when a string, is the signal name shown in the jobs' logs.
+   */
+  signal?: AbortSignal
 }
 
 /** Runs the plan to its end and returns the summary; never leaves servers running. */
@@ -96,8 +109,15 @@ async function runWithCoordinator(options: RunPipelineOptions, docker: LocalDock
     throw err
   })
   coordinatorPort = Number(new URL(coordinator.url).port)
-  const manager = startLocalRunner(coordinator, options, docker)
+  const manager = startLocalRunner(coordinator, options, docker, await localRunnerToken(options.state))
   let finished = false
+  let driver: PipelineDriver | undefined
+  const stop = () => {
+    const reason = options.signal?.reason
+    manager.stopForcefully(typeof reason === 'string' ? reason : 'SIGTERM')
+    driver?.cancel()
+  }
+  options.signal?.addEventListener('abort', stop, { once: true })
   try {
     const project = coordinator.addProject({ path: options.plan.git.projectPath, repoDir: options.snapshot.repoDir })
     const context: DriverContext = {
@@ -107,7 +127,7 @@ async function runWithCoordinator(options: RunPipelineOptions, docker: LocalDock
       compileOptions: options.compileOptions,
       printer: new JobLogPrinter({ colour: options.colour, write: options.write }, options.plan.jobs.map((job) => job.name)),
       write: options.write,
-      logsDir,
+      logs: new JobLogFiles(logsDir),
       tmpDir: join(options.state.root, 'tmp'),
       nextPipelineId: (() => {
         let next = pipelineId
@@ -115,12 +135,14 @@ async function runWithCoordinator(options: RunPipelineOptions, docker: LocalDock
         return () => next++
       })(),
     }
-    const driver = new PipelineDriver(context, options.plan, { manualJobs: options.manualJobs, labelPrefix: '' })
+    driver = new PipelineDriver(context, options.plan, { manualJobs: options.manualJobs, labelPrefix: '' })
+    if (options.signal?.aborted) driver.cancel()
     const status = await driver.run()
     finished = true
 
     return { status, jobs: driver.summaries(), logsDir }
   } finally {
+    options.signal?.removeEventListener('abort', stop)
     // After a normal end no job is running; after an error, running jobs are aborted.
     if (finished) manager.stopGracefully()
     else manager.stopForcefully('SIGTERM')
@@ -131,8 +153,24 @@ async function runWithCoordinator(options: RunPipelineOptions, docker: LocalDock
   }
 }
 
-function startLocalRunner(coordinator: Coordinator, options: RunPipelineOptions, docker: LocalDocker | undefined): RunnerManager {
-  const runner = coordinator.createRunner({ runUntagged: true })
+/**
+ * The local runner's token, kept in the state folder so every run of this repository uses
+ * the same builds dir (`builds/<short token>/<slot>/…`) and `GIT_STRATEGY: fetch` reuses
+ * the previous checkout, as a registered runner does.
+ */
+async function localRunnerToken(state: StateDir): Promise<string> {
+  const path = join(state.root, 'runner-token')
+  const saved = (await readFile(path, 'utf8').catch(() => '')).trim()
+  if (/^glrt-[A-Za-z0-9_-]{20,}$/.test(saved)) return saved
+
+  const token = `glrt-${randomBytes(15).toString('base64url')}`
+  await writeFile(path, `${token}\n`, { mode: 0o600 })
+
+  return token
+}
+
+function startLocalRunner(coordinator: Coordinator, options: RunPipelineOptions, docker: LocalDocker | undefined, runnerToken: string): RunnerManager {
+  const runner = coordinator.createRunner({ runUntagged: true, token: runnerToken })
   const concurrency = Math.max(1, options.concurrency)
   const config = defaultGlobalConfig({
     concurrent: concurrency,
@@ -148,6 +186,7 @@ function startLocalRunner(coordinator: Coordinator, options: RunPipelineOptions,
         // Containers use their own /builds; the runner-side cache stays in the state dir.
         ...(docker === undefined ? { builds_dir: options.state.builds } : { docker: docker.settings }),
         cache_dir: options.state.cache,
+        output_limit: options.outputLimitKiB,
       }),
     ],
   })

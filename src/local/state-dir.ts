@@ -4,7 +4,7 @@
  * repository's top level and ignores itself (a `.gitignore` of `*` inside it), so neither
  * the user's `.gitignore` nor `git status` is touched.
  */
-import { mkdir, rm, writeFile } from 'node:fs/promises'
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 
 export const STATE_DIR_NAME = '.glrunner'
@@ -42,10 +42,11 @@ export async function prepareStateDir(repoTopLevel: string): Promise<StateDir> {
   return paths
 }
 
-/** Removes the whole state folder (`glrunner exec --clean`). */
-export async function cleanStateDir(repoTopLevel: string): Promise<string> {
+/** Removes the whole state folder (`glrunner exec --clean`); undefined when there was none. */
+export async function cleanStateDir(repoTopLevel: string): Promise<string | undefined> {
   const { root } = stateDirPaths(repoTopLevel)
+  const existed = await stat(root).then(() => true, () => false)
   await rm(root, { recursive: true, force: true })
 
-  return root
+  return existed ? root : undefined
 }

@@ -168,3 +168,59 @@ dynamic:
   assert.equal(summary.status, 'failed')
   assert.equal(result.code, 1)
 })
+
+test('SIGINT during exec aborts running jobs without leaving their processes, cancels the rest, and prints the summary', async (t) => {
+  const marker = `glr-sigint-${process.pid}-${Date.now()}`
+  const repo = await repoWith({
+    '.gitlab-ci.yml': `
+stages: [a, b]
+slow:
+  stage: a
+  script:
+    - sh -c 'sleep 300; true' ${marker}-a & sh -c 'sleep 301; true' ${marker}-b; wait
+later:
+  stage: b
+  script: [echo never]
+`,
+  })
+  t.after(() => rm(repo, { recursive: true, force: true }))
+
+  const child = spawn(process.execPath, glrunnerArgs(['exec', '--summary-json', join(repo, 's.json')]), { cwd: repo, env: { ...process.env, NO_COLOR: '1' } })
+  let stdout = ''
+  child.stdout.on('data', (chunk) => (stdout += chunk))
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)))
+  const deadline = Date.now() + 30_000
+  while (!stdout.includes('$ sh -c') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100))
+  child.kill('SIGINT')
+
+  assert.equal(await exited, 130, stdout)
+  assert.match(stdout, /SIGINT: stopping the pipeline/)
+  const summary = JSON.parse(await readFile(join(repo, 's.json'), 'utf8')) as { jobs: Array<{ name: string; status: string }> }
+  assert.deepEqual(summary.jobs.map((job) => [job.name, job.status]), [['slow', 'failed'], ['later', 'canceled']])
+  const ours = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').filter((line) => line.includes(marker))
+  assert.deepEqual(ours, [], 'no process of the job is left')
+})
+
+test('exec reuses its checkout between runs and keeps one log file per job even when names sanitise alike', async (t) => {
+  const repo = await repoWith({ '.gitlab-ci.yml': '"a b":\n  script: [echo one]\n"a/b":\n  script: [echo two]\n' })
+  t.after(() => rm(repo, { recursive: true, force: true }))
+
+  for (let run = 0; run < 2; run++) assert.equal((await glrunner(['exec'], repo)).code, 0)
+
+  const { readdir } = await import('node:fs/promises')
+  assert.equal((await readdir(join(repo, '.glrunner', 'builds'))).length, 1, 'one runner folder for every run')
+  const runs = await readdir(join(repo, '.glrunner', 'logs'))
+  const logs = await readdir(join(repo, '.glrunner', 'logs', runs[0] as string))
+  assert.deepEqual(logs.sort(), ['a_b-2.log', 'a_b.log'])
+})
+
+test('exec refuses a --summary-json path it could not write before running anything', async (t) => {
+  const repo = await repoWith({ '.gitlab-ci.yml': PIPELINE, 'input.txt': 'x\n' })
+  t.after(() => rm(repo, { recursive: true, force: true }))
+
+  const result = await glrunner(['exec', '--summary-json', '/nonexistent-dir/s.json'], repo)
+
+  assert.equal(result.code, 1)
+  assert.match(result.stderr, /ERROR: --summary-json \/nonexistent-dir\/s\.json: cannot write in \/nonexistent-dir/)
+  assert.doesNotMatch(result.stdout, /Running with glrunner/)
+})

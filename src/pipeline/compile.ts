@@ -12,6 +12,7 @@ import { PipelineConfigError } from './config-problem.js'
 import { deriveGitContext } from './git-context.js'
 import { lintGraph } from './graph/lint-graph.js'
 import { expandParallel } from './graph/parallel.js'
+import { ciFilePath } from './include/ci-file.js'
 import { type Definitions, loadConfiguration } from './include/expand-includes.js'
 import { buildJobs, type ConcreteJob } from './compile-jobs.js'
 import { evaluateWorkflow } from './compile-workflow.js'
@@ -54,7 +55,7 @@ function locate(problem: CompileError, definitions: Definitions | undefined): Co
 
 async function compile(options: CompileOptions, warnings: string[], located: { definitions?: Definitions }): Promise<PipelinePlan> {
   const projectDir = resolve(options.projectDir)
-  const ciFile = options.ciFile ?? '.gitlab-ci.yml'
+  const ciFile = await ciFilePath(projectDir, options.ciFile ?? '.gitlab-ci.yml')
   const source = options.source ?? 'push'
   const git = await deriveGitContext(projectDir, options.git)
   const facts: PipelineFacts = {

@@ -4,14 +4,15 @@
  * last. Only local files are read; other kinds need an offline mapping.
  */
 import { readFile, stat } from 'node:fs/promises'
-import { isAbsolute, join, normalize, resolve } from 'node:path'
+import { isAbsolute, resolve } from 'node:path'
 import { fail, PipelineConfigError } from '../config-problem.js'
 import { applySpecInputs, copyInputs } from '../inputs/spec-inputs.js'
 import { clausesHold, type RuleContext } from '../rules/clauses.js'
 import { deepMerge, isPlainObject } from '../util/objects.js'
 import { expandText } from '../variables/expand.js'
 import { keyLine, loadYaml } from '../yaml/load-yaml.js'
-import { listFiles, localGlobToRegExp } from './local-files.js'
+import { readCiFile } from './ci-file.js'
+import { containedPath, listFiles, localGlobToRegExp } from './local-files.js'
 
 const MAX_INCLUDES = 150
 const INCLUDE_KEYS = new Set(['local', 'remote', 'project', 'file', 'ref', 'template', 'component', 'artifact', 'job', 'rules', 'inputs', 'integrity', 'cache'])
@@ -46,14 +47,7 @@ export async function loadConfiguration(
   rootInputs: Record<string, unknown> | undefined,
   options: IncludeOptions & { rootText?: string },
 ): Promise<{ config: Record<string, unknown>; definitions: Definitions }> {
-  let text = options.rootText
-  if (text === undefined) {
-    try {
-      text = await readFile(join(options.projectDir, ciFile), 'utf8')
-    } catch {
-      fail(ciFile, `The CI configuration file \`${ciFile}\` does not exist in ${options.projectDir}`)
-    }
-  }
+  const text = options.rootText ?? (await readCiFile(options.projectDir, ciFile))
 
   const loader = new IncludeLoader(options)
   const origin: Origin = { kind: 'local', rootDir: options.projectDir, label: '' }
@@ -192,12 +186,13 @@ class IncludeLoader {
   }
 
   private async readLocal(path: string, origin: Origin, file: string): Promise<FileSource> {
-    const full = resolve(origin.rootDir, normalize(path))
     const display = origin.label === '' ? path : `${origin.label}/${path}`
-    if (!full.startsWith(resolve(origin.rootDir))) fail(file, `Local file \`${display}\` does not exist!`)
-    const info = await stat(full).catch(() => undefined)
-    if (info === undefined || !info.isFile()) fail(file, `Local file \`${display}\` does not exist!`)
-    const text = await readFile(full, 'utf8')
+    const found = await containedPath(origin.rootDir, path)
+    // GitLab's text first; the reason after it, since the file may well exist on disk.
+    if (found.kind === 'outside') fail(file, `Local file \`${display}\` does not exist! It resolves to a path outside the repository.`)
+    const info = found.kind === 'inside' ? await stat(found.realPath).catch(() => undefined) : undefined
+    if (found.kind !== 'inside' || info === undefined || !info.isFile()) fail(file, `Local file \`${display}\` does not exist!`)
+    const text = await readFile(found.realPath, 'utf8')
     if (text.split('\n').every((line) => /^\s*(?:#.*)?$/.test(line))) fail(file, `Local file \`${display}\` is empty!`)
 
     return { display, text, origin }

@@ -1,6 +1,6 @@
 /** Files an `include:local` glob may match, and GitLab's translation of such a glob. */
-import { readdir } from 'node:fs/promises'
-import { join, relative } from 'node:path'
+import { readdir, realpath } from 'node:fs/promises'
+import { isAbsolute, join, normalize, relative, resolve, sep } from 'node:path'
 import { git } from '../git-context.js'
 
 /**
@@ -25,6 +25,40 @@ async function walk(root: string, dir: string): Promise<string[]> {
   }
 
   return files
+}
+
+/** True when `path` (absolute) names `rootDir` itself or something below it, by its spelling. */
+export function isInside(rootDir: string, path: string): boolean {
+  const rel = relative(rootDir, path)
+
+  return rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel)
+}
+
+export type ContainedPath =
+  | { kind: 'inside'; realPath: string }
+  | { kind: 'missing' }
+  /** Outside by its spelling (`../x.yml`) or through a symbolic link; `realPath` when it exists. */
+  | { kind: 'outside'; realPath?: string }
+
+/**
+ * Resolves `path` (relative to `rootDir`) and follows symbolic links: GitLab reads files from
+ * the repository, so a link may point anywhere inside it but nowhere outside. Callers read
+ * `realPath`, not the link, so the check and the read see the same file.
+ */
+export async function containedPath(rootDir: string, path: string): Promise<ContainedPath> {
+  const root = resolve(rootDir)
+  const full = resolve(root, normalize(path))
+  if (!isInside(root, full)) {
+    const realPath = await realpath(full).catch(() => undefined)
+
+    return realPath === undefined ? { kind: 'outside' } : { kind: 'outside', realPath }
+  }
+
+  const realPath = await realpath(full).catch(() => undefined)
+  if (realPath === undefined) return { kind: 'missing' }
+  const realRoot = await realpath(root).catch(() => root)
+
+  return isInside(realRoot, realPath) ? { kind: 'inside', realPath } : { kind: 'outside', realPath }
 }
 
 /** `**` is any characters including `/` (maybe none), `*` any characters except `/`. */

@@ -194,6 +194,7 @@ async function execAction(jobNames: string[], flags: ExecFlags, command: Command
     write: out,
     colour,
     outputLimitKiB: flags.outputLimit,
+    live: colour,
     signal: stopper.signal,
   }).finally(() => stopper.dispose())
 

@@ -15,12 +15,20 @@ const JOB_COLOURS = ['\x1b[36m', '\x1b[35m', '\x1b[34m', '\x1b[33m', '\x1b[32m',
 export interface PrinterOptions {
   colour: boolean
   write: (text: string) => void
+  /**
+   * A terminal: keep a status line (running jobs, progress) under the log, redrawn in
+   * place; log lines are printed above it.
+   */
+  live?: boolean
 }
+
+const CLEAR_LINE = '\r\x1b[2K'
 
 export class JobLogPrinter {
   readonly #pending = new Map<string, string>()
   readonly #colours = new Map<string, string>()
   #width: number
+  #status = ''
 
   constructor(
     private readonly options: PrinterOptions,
@@ -36,6 +44,26 @@ export class JobLogPrinter {
     const lines = text.split('\n')
     this.#pending.set(jobName, lines.pop() ?? '')
     for (const line of lines) this.#printLine(jobName, line)
+  }
+
+  /** A line of glrunner's own (not from a job log), e.g. about a child pipeline. */
+  message(text: string): void {
+    this.#emit(text.endsWith('\n') ? text : `${text}\n`)
+  }
+
+  /** Replaces the status line (terminals only); an empty text removes it. */
+  setStatus(text: string): void {
+    if (!this.options.live) return
+    const columns = process.stdout.columns ?? 100
+    const shown = text.length > columns - 1 ? `${text.slice(0, columns - 2)}…` : text
+    if (shown === this.#status) return
+    this.options.write(`${CLEAR_LINE}${shown === '' ? '' : `\x1b[2m${shown}\x1b[0m`}`)
+    this.#status = shown
+  }
+
+  #emit(text: string): void {
+    if (!this.options.live || this.#status === '') return this.options.write(text)
+    this.options.write(`${CLEAR_LINE}${text}\x1b[2m${this.#status}\x1b[0m`)
   }
 
   /** Prints whatever partial line a job left (at its end). */
@@ -59,6 +87,6 @@ export class JobLogPrinter {
     if (jobName.length > this.#width) this.#width = Math.min(40, jobName.length)
     const label = jobName.length > this.#width ? `${jobName.slice(0, this.#width - 1)}…` : jobName.padEnd(this.#width)
     const prefix = this.options.colour ? `${this.#colours.get(jobName) ?? ''}${label}\x1b[0m │ ` : `${label} | `
-    this.options.write(`${prefix}${line}${this.options.colour ? '\x1b[0m' : ''}\n`)
+    this.#emit(`${prefix}${line}${this.options.colour ? '\x1b[0m' : ''}\n`)
   }
 }

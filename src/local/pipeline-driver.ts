@@ -128,6 +128,29 @@ export class PipelineDriver {
     for (const child of this.#children) child.cancel()
   }
 
+  /** Running jobs (label and start time) and job counts, for the status line. */
+  progress(): { running: Array<{ label: string; startedAt: number }>; finished: number; total: number } {
+    const running: Array<{ label: string; startedAt: number }> = []
+    let finished = 0
+    let total = 0
+    for (const state of this.#run.jobs.values()) {
+      total++
+      if (['success', 'failed', 'canceled', 'skipped'].includes(state.status)) finished++
+      const attempt = this.#attempts.get(state.job.name)
+      if (state.status === 'running' && attempt !== undefined && state.job.trigger === undefined) {
+        running.push({ label: this.#label(state.job.name), startedAt: attempt.startedAt })
+      }
+    }
+    for (const child of this.#children) {
+      const sub = child.progress()
+      running.push(...sub.running)
+      finished += sub.finished
+      total += sub.total
+    }
+
+    return { running, finished, total }
+  }
+
   /** One row per job of this pipeline and its child pipelines. */
   summaries(): JobSummary[] {
     const rows: JobSummary[] = []

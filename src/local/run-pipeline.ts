@@ -63,6 +63,8 @@ export interface RunPipelineOptions {
   logger: Logger
   write: (text: string) => void
   colour: boolean
+  /** A terminal: show a live status line of running jobs under the log. */
+  live?: boolean
   /** Job log size limit in KiB (output_limit of the local runner). */
   outputLimitKiB: number
   /**
@@ -120,13 +122,14 @@ async function runWithCoordinator(options: RunPipelineOptions, docker: LocalDock
   options.signal?.addEventListener('abort', stop, { once: true })
   try {
     const project = coordinator.addProject({ path: options.plan.git.projectPath, repoDir: options.snapshot.repoDir })
+    const printer = new JobLogPrinter({ colour: options.colour, write: options.write, live: options.live === true }, options.plan.jobs.map((job) => job.name))
     const context: DriverContext = {
       coordinator,
       projectPath: project.path,
       snapshot: options.snapshot,
       compileOptions: options.compileOptions,
-      printer: new JobLogPrinter({ colour: options.colour, write: options.write }, options.plan.jobs.map((job) => job.name)),
-      write: options.write,
+      printer,
+      write: (text) => printer.message(text),
       logs: new JobLogFiles(logsDir),
       tmpDir: join(options.state.root, 'tmp'),
       nextPipelineId: (() => {
@@ -137,7 +140,12 @@ async function runWithCoordinator(options: RunPipelineOptions, docker: LocalDock
     }
     driver = new PipelineDriver(context, options.plan, { manualJobs: options.manualJobs, labelPrefix: '' })
     if (options.signal?.aborted) driver.cancel()
-    const status = await driver.run()
+    const shown = driver
+    const ticker = options.live ? setInterval(() => printer.setStatus(formatProgress(shown.progress())), 500) : undefined
+    const status = await driver.run().finally(() => {
+      clearInterval(ticker)
+      printer.setStatus('')
+    })
     finished = true
 
     return { status, jobs: driver.summaries(), logsDir }
@@ -200,4 +208,12 @@ function startLocalRunner(coordinator: Coordinator, options: RunPipelineOptions,
   manager.start()
 
   return manager
+}
+
+/** `⏵ build 12s, lint 3s · 2/7 done` */
+function formatProgress(progress: ReturnType<PipelineDriver['progress']>): string {
+  const now = Date.now()
+  const running = progress.running.map((job) => `${job.label} ${Math.floor((now - job.startedAt) / 1000)}s`).join(', ')
+
+  return `⏵ ${running || 'waiting'} · ${progress.finished}/${progress.total} done`
 }

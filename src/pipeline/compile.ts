@@ -57,7 +57,7 @@ async function compile(options: CompileOptions, warnings: string[], located: { d
   const projectDir = resolve(options.projectDir)
   const ciFile = await ciFilePath(projectDir, options.ciFile ?? '.gitlab-ci.yml')
   const source = options.source ?? 'push'
-  const git = await deriveGitContext(projectDir, options.git)
+  const git = await deriveGitContext(projectDir, options.git, warnings)
   const facts: PipelineFacts = {
     git,
     source,

@@ -16,7 +16,7 @@ export class GitContextError extends GlrunnerError {
     super('GLR_PIPELINE_GIT', message, {
       cause,
       failureReason: 'runner_configuration_error',
-      hint: 'Run glrunner exec inside a git work tree with at least one commit.',
+      hint: 'Run glrunner exec inside a git work tree (git init creates one), or point --cwd at one.',
     })
   }
 }
@@ -32,16 +32,20 @@ export async function git(dir: string, args: string[]): Promise<string | undefin
   }
 }
 
-export async function deriveGitContext(projectDir: string, overrides: Partial<GitContext> = {}): Promise<GitContext> {
+/**
+ * Derives the pipeline's git facts from the checkout in `projectDir`. Two states a user's
+ * work tree can be in still compile, each with a line in `warnings`:
+ * - no commit yet: the sha is ZERO_SHA (a caller that has committed a snapshot passes its
+ *   sha as `overrides.sha`, and then no warning is given);
+ * - a detached HEAD: see deriveRef.
+ */
+export async function deriveGitContext(projectDir: string, overrides: Partial<GitContext> = {}, warnings: string[] = []): Promise<GitContext> {
   const dir = resolve(projectDir)
-  const sha = overrides.sha ?? (await git(dir, ['rev-parse', 'HEAD']))?.trim()
-  if (sha === undefined || sha === '') {
-    throw new GitContextError(`reading HEAD of ${dir}: not a git work tree with a commit`)
-  }
+  const sha = overrides.sha ?? (await headSha(dir, warnings))
 
   // Independent git calls run together: each is a process start on a busy machine.
   const [refs, message, remoteUrl, name, email, author, timestamp, branch] = await Promise.all([
-    deriveRef(dir, overrides),
+    deriveRef(dir, overrides, sha, warnings),
     overrides.message ?? commitField(dir, '%B'),
     git(dir, ['remote', 'get-url', 'origin']),
     overrides.userName ?? git(dir, ['config', 'user.name']),
@@ -73,14 +77,35 @@ export async function deriveGitContext(projectDir: string, overrides: Partial<Gi
   }
 }
 
+async function headSha(dir: string, warnings: string[]): Promise<string> {
+  const sha = (await git(dir, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']))?.trim()
+  if (sha !== undefined && sha !== '') return sha
+
+  if ((await git(dir, ['rev-parse', '--is-inside-work-tree']))?.trim() !== 'true') {
+    throw new GitContextError(`reading HEAD of ${dir}: not a git work tree`)
+  }
+  warnings.push(`the repository has no commits yet: the pipeline runs for the work tree as it is, with CI_COMMIT_SHA ${ZERO_SHA} and an empty commit message`)
+
+  return ZERO_SHA
+}
+
 async function commitField(dir: string, format: string): Promise<string> {
   return (await git(dir, ['log', '-1', `--format=${format}`, 'HEAD'])) ?? ''
 }
 
-async function deriveRef(
-  dir: string,
-  overrides: Partial<GitContext>,
-): Promise<{ branch: string | undefined; tag: string | undefined; tagMessage: string | undefined }> {
+interface Refs {
+  branch: string | undefined
+  tag: string | undefined
+  tagMessage: string | undefined
+}
+
+/**
+ * The pipeline's ref: an explicit override, else the checked-out branch, else (detached
+ * HEAD) a tag at HEAD, else the one local branch at HEAD. GitLab runs every pipeline for a
+ * ref, so with no branch or several at HEAD the short sha stands in as the branch name
+ * (CI_COMMIT_BRANCH and CI_COMMIT_REF_NAME hold it) and a warning says so.
+ */
+async function deriveRef(dir: string, overrides: Partial<GitContext>, sha: string, warnings: string[]): Promise<Refs> {
   if ('tag' in overrides && overrides.tag !== undefined) {
     return { branch: undefined, tag: overrides.tag, tagMessage: overrides.tagMessage ?? (await tagMessage(dir, overrides.tag)) }
   }
@@ -95,7 +120,15 @@ async function deriveRef(
   const tag = (await git(dir, ['describe', '--tags', '--exact-match', 'HEAD']))?.trim()
   if (tag !== undefined && tag !== '') return { branch: undefined, tag, tagMessage: await tagMessage(dir, tag) }
 
-  throw new GitContextError(`HEAD of ${dir} is detached and not at a tag: give a branch or tag explicitly`)
+  const listing = await git(dir, ['for-each-ref', '--points-at', 'HEAD', '--format=%(refname:short)', 'refs/heads/'])
+  const branches = (listing ?? '').split('\n').filter((line) => line !== '')
+  if (branches.length === 1) return { branch: branches[0], tag: undefined, tagMessage: undefined }
+
+  const short = sha.slice(0, 8)
+  const why = branches.length === 0 ? 'no local branch points at it' : `several local branches point at it (${branches.join(', ')})`
+  warnings.push(`HEAD is detached at ${short} and ${why}: the pipeline runs as a branch pipeline for ref ${short}; check out a branch (git switch <branch>) to run it for that branch`)
+
+  return { branch: short, tag: undefined, tagMessage: undefined }
 }
 
 async function tagMessage(dir: string, tag: string): Promise<string | undefined> {

@@ -4,6 +4,7 @@
  */
 import picomatch from 'picomatch'
 import { git, ZERO_SHA } from '../git-context.js'
+import { listFiles } from '../include/local-files.js'
 import type { GitContext } from '../types.js'
 
 export interface RepoFacts {
@@ -27,9 +28,7 @@ export function createRepoFacts(projectDir: string, ctx: GitContext, source: str
 
   return {
     committedFiles() {
-      committed ??= git(projectDir, ['ls-tree', '-r', '--name-only', '-z', ctx.sha]).then((out) =>
-        (out ?? '').split('\0').filter((line) => line !== ''),
-      )
+      committed ??= committedOrWorkTree(projectDir, ctx.sha)
 
       return committed
     },
@@ -47,6 +46,18 @@ export function createRepoFacts(projectDir: string, ctx: GitContext, source: str
       return found
     },
   }
+}
+
+/**
+ * Files of `sha`; for a repository without commits (ZERO_SHA) or a commit the checkout does
+ * not hold (a work-tree snapshot kept elsewhere), the work tree's files stand in: they are
+ * what such a pipeline runs on.
+ */
+async function committedOrWorkTree(projectDir: string, sha: string): Promise<string[]> {
+  const out = sha === ZERO_SHA ? undefined : await git(projectDir, ['ls-tree', '-r', '--name-only', '-z', sha])
+  if (out === undefined) return listFiles(projectDir)
+
+  return out.split('\0').filter((line) => line !== '')
 }
 
 /** Ruby's File.fnmatch with FNM_PATHNAME | FNM_DOTMATCH | FNM_EXTGLOB. */

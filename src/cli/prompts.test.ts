@@ -44,6 +44,18 @@ describe('createPrompter', () => {
   })
 })
 
+describe('createPrompter with optional questions', () => {
+  it('accepts Enter alone as an empty answer, and still returns a typed one', async () => {
+    const io = streams()
+    const prompter = createPrompter(io)
+    io.input.write('\n  ./prepare.sh \n')
+    assert.equal(await prompter.ask('Enter the config program (Enter for none)', { optional: true }), '')
+    assert.equal(await prompter.ask('Enter the prepare program (Enter for none)', { optional: true }), './prepare.sh')
+    prompter.close()
+    assert.equal(io.shown().split('\n').length - 1, 2, 'each question was asked once')
+  })
+})
+
 describe('createPrompter at end of input', () => {
   it('fails with a ConfigError instead of waiting forever', async () => {
     const io = streams()

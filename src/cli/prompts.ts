@@ -6,9 +6,18 @@ import { createInterface } from 'node:readline'
 import { ConfigError } from '../core/errors.js'
 
 export interface Prompter {
-  /** Asks until a non-empty answer (or the default, shown in brackets, on Enter). */
-  ask(question: string, options?: { defaultValue?: string; allowed?: readonly string[] }): Promise<string>
+  /**
+   * Asks until a non-empty answer (or the default, shown in brackets, on Enter). With
+   * `optional`, Enter alone is an answer: the empty string.
+   */
+  ask(question: string, options?: AskOptions): Promise<string>
   close(): void
+}
+
+export interface AskOptions {
+  defaultValue?: string
+  allowed?: readonly string[]
+  optional?: boolean
 }
 
 export interface PrompterStreams {
@@ -34,10 +43,11 @@ export function createPrompter(streams: PrompterStreams = {}): Prompter {
 
   return {
     async ask(question, options = {}) {
-      const { defaultValue, allowed } = options
+      const { defaultValue, allowed, optional = false } = options
       for (;;) {
         output.write(`${question}${defaultValue ? ` [${defaultValue}]` : ''}:\n`)
         const answer = (await nextLine()).trim() || (defaultValue ?? '')
+        if (answer === '' && optional) return ''
         if (answer === '') continue
         if (allowed && !allowed.includes(answer)) {
           output.write(`Please enter one of: ${allowed.join(', ')}\n`)

@@ -18,6 +18,7 @@ import { registerRunner, unregisterRunner, verifyRunner } from '../gitlab/runner
 import { resolveConfigPath } from './config-path.js'
 import { splitList } from './option-parsers.js'
 import { canPrompt, createPrompter, type Prompter } from './prompts.js'
+import { askExecutorSettings } from './register-executor-prompts.js'
 import { describeRunner, isAuthenticationToken, runnerInfoFor, SUPPORTED_EXECUTORS, withRunnerClient } from './runner-selection.js'
 
 export interface RegisterFlags {
@@ -161,14 +162,8 @@ async function completeValues(flags: RegisterFlags, prompter: Prompter | undefin
   }
   values.name ??= await prompter.ask('Enter a name for the runner', { defaultValue: hostname() })
   values.executor ??= await prompter.ask(`Enter an executor (${SUPPORTED_EXECUTORS.join(', ')})`, { allowed: SUPPORTED_EXECUTORS })
-  if (values.executor === 'docker') values.dockerImage ??= await prompter.ask('Enter the default Docker image (for example, alpine:latest)')
-  if (values.executor === 'ssh') {
-    values.sshHost ??= await prompter.ask('Enter the SSH server address')
-    values.sshUser ??= await prompter.ask('Enter the SSH user')
-  }
-  if (values.executor === 'custom') values.customRunExec ??= await prompter.ask('Enter the custom executor run program')
 
-  return values
+  return askExecutorSettings(values, prompter)
 }
 
 function checkValues(values: RegisterFlags, authFlow: boolean, context: RegisterContext): void {

@@ -1,8 +1,9 @@
 /**
- * Figure 3a: a 10-job local pipeline (stages, needs, artifacts) with `glrunner exec`.
- * The issue's peer is gitlab-ci-local on the same repository; it needs Node 22 and is not
- * installed here, so the baseline measured is the floor: the same ten scripts run one
- * after another by one bash. `glrunner exec` time includes starting node + tsx.
+ * Figure 3a: a 10-job local pipeline (stages, needs, artifacts) with `glrunner exec`, side
+ * by side with gitlab-ci-local 4 (shell executor, Node 22, installed once outside the
+ * repository) on the same repository, the two alternating which goes first in each pair.
+ * A second row keeps the floor: the same ten scripts run one after another by one bash.
+ * Both tools run at the same concurrency; each starts from a clean state folder.
  */
 import { existsSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -10,6 +11,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { STATE_DIR_NAME } from '../../src/local/state-dir.js'
 import { makeRepository } from '../lib/bench-env.js'
+import { findGitlabCiLocal, type GitlabCiLocal } from '../lib/gitlab-ci-local.js'
 import { measuredRow, unavailable } from '../lib/rows.js'
 import { timeCommand } from '../lib/timed-command.js'
 import type { BenchContext, Figure, FigureRow } from '../lib/types.js'
@@ -45,37 +47,75 @@ export function localPipelineYaml(): string {
   return `${lines.join('\n')}\n`
 }
 
+/** Jobs at once for both tools (glrunner exec's default; gitlab-ci-local would run all). */
+const CONCURRENCY = 2
+
 async function measure(ctx: BenchContext): Promise<FigureRow[]> {
   if (!existsSync(join(ctx.root, 'src/local/run-pipeline.ts'))) return [unavailable(ID, TITLE, 'glrunner exec is not built yet')]
-  const runs = ctx.mode === 'full' ? 3 : 1
+  const runs = ctx.mode === 'full' ? 3 : ctx.mode === 'quick' ? 2 : 1
+  const lookup = await findGitlabCiLocal()
+  if (!lookup.ok) ctx.log(`${ID}: gitlab-ci-local not available: ${lookup.reason}`)
   const dir = await mkdtemp(join(tmpdir(), 'glrunner-bench-local-'))
   try {
     const repo = join(dir, 'repo')
     await makeRepository(repo, { '.gitlab-ci.yml': localPipelineYaml(), 'README.md': 'local pipeline bench\n' })
-    const cli = ['--import', 'tsx', join(ctx.root, 'src/cli/main.ts'), 'exec', '--cwd', repo]
+    const ours = (): Promise<number> => timeGlrunner(ctx.root, repo)
+    const peer = lookup.ok ? (): Promise<number> => timePeer(lookup.peer, repo) : undefined
     const serial = JOBS.map((job) => `(${job.script})`).join(' && ')
-    const ours: number[] = []
+    const glrunner: number[] = []
+    const peerMs: number[] = []
     const floor: number[] = []
     for (let run = 0; run < runs; run++) {
-      await rm(join(repo, STATE_DIR_NAME), { recursive: true, force: true })
-      ours.push((await timeCommand(process.execPath, cli, { cwd: ctx.root })).ms)
+      // Alternate who goes first, so a busy moment of the shared machine does not always hit one side.
+      if (peer && run % 2 === 1) peerMs.push(await peer())
+      glrunner.push(await ours())
+      if (peer && run % 2 === 0) peerMs.push(await peer())
       const scratch = join(dir, `serial-${run}`)
       floor.push((await timeCommand('bash', ['-c', `mkdir -p '${scratch}' && cd '${scratch}' && ${serial}`])).ms)
     }
 
-    return [
+    const common = [`${CONCURRENCY} jobs at once for both`, 'glrunner time includes node + tsx start-up; state folders removed before each run']
+    const rows: FigureRow[] = [
+      lookup.ok
+        ? measuredRow({
+            id: ID,
+            title: TITLE,
+            unit: 'ms',
+            glrunner,
+            baseline: { name: `gitlab-ci-local ${lookup.peer.version} (shell executor, Node 22, offline through unshare -rn)`, values: peerMs },
+            notes: common,
+          })
+        : unavailable(ID, TITLE, `gitlab-ci-local not available: ${lookup.reason}`),
       measuredRow({
-        id: ID,
-        title: TITLE,
+        id: `${ID}-floor`,
+        title: `${TITLE}, against the bare scripts`,
         unit: 'ms',
-        glrunner: ours,
+        glrunner,
         baseline: { name: 'the ten scripts in one bash, one after another', values: floor },
-        notes: ['gitlab-ci-local not measured: not installed (4.75 needs Node 22)', 'glrunner time includes node + tsx start-up and the .glrunner state folder removed before each run'],
+        notes: common,
       }),
     ]
+
+    return rows
   } finally {
     await rm(dir, { recursive: true, force: true })
   }
+}
+
+async function timeGlrunner(root: string, repo: string): Promise<number> {
+  await rm(join(repo, STATE_DIR_NAME), { recursive: true, force: true })
+  const cli = ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'exec', '--cwd', repo, '--concurrency', String(CONCURRENCY)]
+
+  return (await timeCommand(process.execPath, cli, { cwd: root })).ms
+}
+
+/** gitlab-ci-local keeps its state in .gitlab-ci-local and copies artifacts back into the repo (out/). */
+async function timePeer(peer: GitlabCiLocal, repo: string): Promise<number> {
+  for (const name of ['.gitlab-ci-local', 'out']) await rm(join(repo, name), { recursive: true, force: true })
+  // --home: not the user's own ~/.gitlab-ci-local variables.
+  const args = [...peer.args, '--cwd', '.', '--home', join(repo, '..', 'peer-home'), '--concurrency', String(CONCURRENCY), '--no-color']
+
+  return (await timeCommand(peer.command, args, { cwd: repo })).ms
 }
 
 export const localPipelineFigure: Figure = { id: 'local', title: TITLE, run: measure }

@@ -8,6 +8,7 @@ import type { JobPayload } from '../gitlab/job-payload.js'
 import type { RunnerConfig, ShellName } from '../config/runner-config.js'
 import type { JobLog } from '../engine/job-log/types.js'
 import type { StageId } from '../engine/stages.js'
+import type { Logger } from '../core/logger.js'
 
 /** Paths as seen by the scripts, i.e. inside the execution environment. */
 export interface BuildPaths {
@@ -139,6 +140,12 @@ export interface BuildFileTransfer {
   upload(localDir: string, signal: AbortSignal): Promise<void>
 }
 
+/** What ExecutorProvider.startup() gets: one `[[runners]]` entry and the process log. */
+export interface ExecutorStartupOptions {
+  runner: RunnerConfig
+  logger: Logger
+}
+
 export interface ExecutorProvider {
   readonly name: string
   readonly defaultShell: ShellName
@@ -152,4 +159,11 @@ export interface ExecutorProvider {
   /** Features this executor adds to the runner's `info.features`. */
   readonly features: Readonly<Record<string, boolean>>
   create(): Executor
+  /**
+   * Optional: called when a runner manager starts using this provider for a runner entry
+   * (may be called once per entry; the provider does its work once per process and engine).
+   * For start-up housekeeping such as removing leftovers of crashed jobs. Never throws;
+   * problems go to the process log.
+   */
+  startup?(options: ExecutorStartupOptions): Promise<void>
 }

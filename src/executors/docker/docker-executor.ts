@@ -22,6 +22,7 @@ import { ensureImage } from './pull.js'
 import { resolveRegistryAuth } from './registry-auth.js'
 import { waitForServices } from './service-health.js'
 import { startServices, type ServiceRequest } from './services.js'
+import type { StartupReaper } from './startup-reaper.js'
 import { detectShellScript, runStageInContainer } from './stage-container.js'
 import { prepareVolumes } from './volumes.js'
 
@@ -33,6 +34,11 @@ export interface DockerExecutorOptions {
    * callers that do not pass PrepareOptions.identity (the engine does).
    */
   identity?: Partial<Omit<JobIdentity, 'shortToken' | 'fullToken'>>
+  /**
+   * Removes crashed jobs' leftovers before the first job on an engine, unless the
+   * manager's start-up hook already did (the provider shares one per process).
+   */
+  startupReaper?: StartupReaper
 }
 
 interface Prepared {
@@ -104,6 +110,7 @@ export class DockerExecutor implements Executor {
     } catch (err) {
       throw new GlrunnerError('GLR_DOCKER_CONNECT', 'connecting to the Docker Engine', { cause: err, hint: 'check [runners.docker] host / DOCKER_HOST and that dockerd runs' })
     }
+    await this.options.startupReaper?.once(address, { client })
 
     // The engine passes the job's identity; the constructor's is for callers without one.
     const given = options.identity ?? this.options.identity

@@ -37,6 +37,11 @@
  *   to `wait_for_services_timeout`, and prints the service log when it fails.
  * - Stop and cleanup: an aborted stage SIGKILLs its container; cleanup force-removes every
  *   container, the network and the per-job volumes (persistent cache volumes are kept).
+ * - Crash leftovers: every job object also carries `glrunner.owner` (host, boot id, pid and
+ *   start time of the glrunner process). At start-up (provider.startup(), called by the
+ *   runner manager; else before the first job on an engine) objects whose owner process is
+ *   gone are removed, kept cache volumes excepted. Objects of this process, of other live
+ *   processes, of other machines, and objects without the owner label are never touched.
  */
 export { DockerExecutor, type DockerExecutorOptions } from './docker-executor.js'
 export { createDockerExecutorProvider, dockerExecutorProvider } from './provider.js'
@@ -48,3 +53,5 @@ export { effectivePullPolicies, isImageAllowed } from './image-policy.js'
 export { ImagePullError } from './pull.js'
 export { MANAGED_LABEL, LABEL_PREFIX } from './job-names.js'
 export { detectShellScript } from './stage-container.js'
+export { isLeftover, reapLeftovers, type ReapReport } from './leftover-reaper.js'
+export { OWNER_LABEL } from './process-owner.js'

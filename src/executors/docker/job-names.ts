@@ -5,6 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { formatGoDuration } from '../../core/duration.js'
 import type { JobPayload } from '../../gitlab/job-payload.js'
+import { currentOwner, formatOwner, OWNER_LABEL } from './process-owner.js'
 
 export const LABEL_PREFIX = 'com.gitlab.gitlab-runner'
 export const MANAGED_LABEL = `${LABEL_PREFIX}.managed`
@@ -35,7 +36,10 @@ export function jobNames(payload: JobPayload, identity: JobIdentity, containerLa
   const realUnique = `runner-${createHash('sha256').update(`${identity.fullToken}-${identity.systemId}-${projectId}-${cpid}`).digest('hex').slice(0, 32)}`
   const network = `runner-${identity.shortToken}-${projectId}-${cpid}-${payload.id}`.toLowerCase().replace(/[^a-z0-9-]/g, '-')
 
-  return { base, realUnique, network, labels: { ...userLabels(containerLabels), ...jobLabels(payload, identity) } }
+  // The owner label lets the start-up reaper tell a crashed job's objects from a running one's.
+  const labels = { ...userLabels(containerLabels), ...jobLabels(payload, identity), [OWNER_LABEL]: formatOwner(currentOwner()) }
+
+  return { base, realUnique, network, labels }
 }
 
 function userLabels(labels: Record<string, string>): Record<string, string> {

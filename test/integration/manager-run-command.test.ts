@@ -28,7 +28,9 @@ describe('glrunner run with a config file', () => {
 
   it('runs jobs, writes a rotated token back to config.toml, creates the system id file, and drains on SIGQUIT', async () => {
     const obtained = new Date()
-    const expires = new Date(obtained.getTime() + 2000)
+    // Long enough that a slow start (tsx compiling the CLI on a loaded machine) still finds
+    // the token valid; rotation then happens at 75 % of it, 9 s in.
+    const expires = new Date(obtained.getTime() + 12_000)
     const runner = coordinator.createRunner({ tokenExpiresAt: expires.toISOString() })
     const configPath = join(dir, 'config.toml')
     await writeFile(configPath, [
@@ -54,11 +56,11 @@ describe('glrunner run with a config file', () => {
     try {
       const record = await coordinator.waitForJob(job.id, { timeoutMs: 20_000 })
       assert.equal(record.state, 'success')
-      const deadline = Date.now() + 8000
+      const deadline = Date.now() + 20_000
       let saved = ''
       while (Date.now() < deadline) {
         saved = await readFile(configPath, 'utf8')
-        // Rotation repeats every 1.5 s here, so compare with the token GitLab holds right now.
+        // Rotation repeats while the test waits, so compare with the token GitLab holds right now.
         if (!saved.includes(runner.token) && saved.includes(coordinator.runner(runner.id)!.token)) break
         await new Promise((resolve) => setTimeout(resolve, 100))
       }

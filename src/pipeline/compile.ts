@@ -16,6 +16,7 @@ import { ciFilePath } from './include/ci-file.js'
 import { type Definitions, loadConfiguration } from './include/expand-includes.js'
 import { buildJobs, type ConcreteJob } from './compile-jobs.js'
 import { evaluateWorkflow } from './compile-workflow.js'
+import { locateProblem } from './locate-problem.js'
 import { createRepoFacts } from './rules/repo-facts.js'
 import type { CompileError, CompileOptions, CompileResult, PipelinePlan, PlanVariable } from './types.js'
 import { expandVariables, rawValues } from './variables/expand.js'
@@ -30,27 +31,10 @@ export async function compilePipeline(options: CompileOptions): Promise<CompileR
     return { ok: true, pipeline, warnings }
   } catch (error) {
     if (error instanceof PipelineConfigError) {
-      return { ok: false, errors: error.problems.map((problem) => locate(problem, located.definitions)), warnings }
+      return { ok: false, errors: error.problems.map((problem) => locateProblem(problem, located.definitions)), warnings }
     }
     throw error
   }
-}
-
-/** Points a problem at the file and line where its job or top-level key was defined. */
-function locate(problem: CompileError, definitions: Definitions | undefined): CompileError {
-  if (definitions === undefined || problem.line !== undefined) return problem
-  let entry: string | undefined
-  const key = problem.key ?? ''
-  if (key.startsWith('jobs:')) {
-    const rest = key.slice('jobs:'.length)
-    entry = [...definitions.keys()].filter((name) => rest === name || rest.startsWith(`${name}:`)).sort((a, b) => b.length - a.length)[0]
-  } else if (key === 'jobs') {
-    entry = /^jobs (.+) config should implement/.exec(problem.message)?.[1]
-  } else if (key !== '') entry = key.split(':')[0]
-  const found = entry === undefined ? undefined : definitions.get(entry)
-  if (found === undefined) return problem
-
-  return { ...problem, file: found.file, ...(found.line === undefined ? {} : { line: found.line }) }
 }
 
 async function compile(options: CompileOptions, warnings: string[], located: { definitions?: Definitions }): Promise<PipelinePlan> {

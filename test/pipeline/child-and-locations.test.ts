@@ -41,3 +41,19 @@ child:
   assert.equal(vars(child.jobs[0]!).G, 'global')
   assert.equal(vars(child.jobs[0]!).CI_PIPELINE_SOURCE, 'parent_pipeline')
 })
+
+test('an error about a nested key points at that key line, in the file that wrote it', async (t) => {
+  const yaml = 'stages: [test]\n\nbuild:\n  stage: test\n  artifacts:\n    paths: 5\n  script: 42\n'
+  const result = await compileYaml(t, yaml)
+  assert.deepEqual(result.ok ? [] : result.errors.map((error) => [error.file, error.key, error.line]), [
+    ['.gitlab-ci.yml', 'jobs:build:script', 7],
+    ['.gitlab-ci.yml', 'jobs:build:artifacts', 5],
+  ])
+  const included = await compileYaml(t, 'include: ci/jobs.yml\n', { files: { 'ci/jobs.yml': '# jobs\nbad:\n  stage: test\n  script: {a: 1}\n' } })
+  assert.deepEqual(included.ok ? [] : included.errors.map((error) => [error.file, error.key, error.line]), [['ci/jobs.yml', 'jobs:bad:script', 4]])
+})
+
+test('an error about a key the job inherited through extends points at the job line', async (t) => {
+  const result = await compileYaml(t, '.base:\n  script: 42\n\njob:\n  extends: .base\n')
+  assert.deepEqual(result.ok ? [] : result.errors.map((error) => [error.key, error.line]), [['jobs:job:script', 4]])
+})

@@ -39,8 +39,11 @@ interface FileSource {
   origin: Origin
 }
 
-/** Where each top-level key was last defined, for error locations. */
-export type Definitions = Map<string, { file: string; line?: number }>
+/**
+ * Where each top-level key was last defined, for error locations; `value` is that file's
+ * own mapping for the key, whose nested keys know their lines (keyLine).
+ */
+export type Definitions = Map<string, { file: string; line?: number; value?: unknown }>
 
 export async function loadConfiguration(
   ciFile: string,
@@ -94,7 +97,8 @@ class IncludeLoader {
     delete own.include
     for (const key of Object.keys(own)) {
       const line = keyLine(loaded.body, key)
-      this.definitions.set(key, line === undefined ? { file: source.display } : { file: source.display, line })
+      const value = isPlainObject(loaded.body) ? loaded.body[key] : undefined
+      this.definitions.set(key, { file: source.display, ...(line === undefined ? {} : { line }), value })
     }
 
     return deepMerge(merged, own) as Record<string, unknown>

@@ -25,7 +25,19 @@ function operand(path: string): string {
 
 interface Ended {
   code: number | null
+  /** Set when the process died from a signal (e.g. SIGPIPE). */
+  signal?: string | null
   stderr: string
+}
+
+/**
+ * The writing tar may die of SIGPIPE when the reading tar has seen the end-of-archive
+ * blocks and quit before the padding after them: harmless once the reader succeeded.
+ */
+function endedWell(ended: Ended, otherSide: Ended): boolean {
+  if (ended.code === 0) return true
+
+  return ended.code === null && /^(SIG)?PIPE$/.test(ended.signal ?? '') && otherSide.code === 0
 }
 
 function channelEnded(channel: ClientChannel): Promise<Ended> {
@@ -33,11 +45,13 @@ function channelEnded(channel: ClientChannel): Promise<Ended> {
   const stderr: Buffer[] = []
   channel.stderr.on('data', (chunk: Buffer) => stderr.push(chunk))
   let code: number | null = null
-  channel.once('exit', (exitCode: number | null) => {
+  let signal: string | null = null
+  channel.once('exit', (exitCode: number | null, signalName?: string) => {
     code = exitCode
+    signal = signalName ?? null
   })
 
-  return new Promise((resolve) => channel.once('close', () => resolve({ code, stderr: Buffer.concat(stderr).toString('utf8').trim() })))
+  return new Promise((resolve) => channel.once('close', () => resolve({ code, signal, stderr: Buffer.concat(stderr).toString('utf8').trim() })))
 }
 
 function localTar(args: string[]): { child: ReturnType<typeof spawn>; ended: Promise<Ended> } {
@@ -48,10 +62,14 @@ function localTar(args: string[]): { child: ReturnType<typeof spawn>; ended: Pro
   child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk))
   const ended = new Promise<Ended>((resolve) => {
     child.once('error', (err) => resolve({ code: -1, stderr: err.message }))
-    child.once('close', (code) => resolve({ code, stderr: Buffer.concat(stderr).toString('utf8').trim() }))
+    child.once('close', (code, signal) => resolve({ code, signal, stderr: Buffer.concat(stderr).toString('utf8').trim() }))
   })
 
   return { child, ended }
+}
+
+function describeEnd(ended: Ended): string {
+  return ended.code === null ? `killed by ${ended.signal ?? 'an unknown signal'}` : `exit status ${ended.code}`
 }
 
 export class SshFileTransfer implements BuildFileTransfer {
@@ -71,13 +89,15 @@ export class SshFileTransfer implements BuildFileTransfer {
       'if [ $# -eq 0 ]; then exec tar -cf - -T /dev/null; fi; exec tar -cf - "$@"'
     const channel = await execChannel(this.client, remote)
     const remoteEnded = channelEnded(channel)
-    const tar = localTar(['-xf', '-', '--no-same-owner', '-C', localDir])
+    // --ignore-zeros: read to the end of the stream instead of quitting at the end-of-archive
+    // blocks, so the remote tar is never cut off mid-write.
+    const tar = localTar(['-xf', '-', '--ignore-zeros', '--no-same-owner', '-C', localDir])
     channel.pipe(tar.child.stdin as NodeJS.WritableStream)
     channel.end()
 
     const [remoteResult, localResult] = await this.#bounded(signal, channel, tar.child, Promise.all([remoteEnded, tar.ended]))
-    if (remoteResult.code !== 0) throw new SshTransferError(`copying ${paths.join(', ')} from the remote host`, remoteResult.stderr || `exit status ${remoteResult.code}`)
-    if (localResult.code !== 0) throw new SshTransferError(`extracting into ${localDir}`, localResult.stderr || `exit status ${localResult.code}`)
+    if (!endedWell(remoteResult, localResult)) throw new SshTransferError(`copying ${paths.join(', ')} from the remote host`, remoteResult.stderr || describeEnd(remoteResult))
+    if (localResult.code !== 0) throw new SshTransferError(`extracting into ${localDir}`, localResult.stderr || describeEnd(localResult))
   }
 
   async upload(localDir: string, signal: AbortSignal): Promise<void> {
@@ -89,8 +109,8 @@ export class SshFileTransfer implements BuildFileTransfer {
     tar.child.stdout?.pipe(channel)
 
     const [remoteResult, localResult] = await this.#bounded(signal, channel, tar.child, Promise.all([remoteEnded, tar.ended]))
-    if (localResult.code !== 0) throw new SshTransferError(`archiving ${localDir}`, localResult.stderr || `exit status ${localResult.code}`)
-    if (remoteResult.code !== 0) throw new SshTransferError('copying into the remote project dir', remoteResult.stderr || `exit status ${remoteResult.code}`)
+    if (!endedWell(localResult, remoteResult)) throw new SshTransferError(`archiving ${localDir}`, localResult.stderr || describeEnd(localResult))
+    if (remoteResult.code !== 0) throw new SshTransferError('copying into the remote project dir', remoteResult.stderr || describeEnd(remoteResult))
   }
 
   /** Waits for `work`; an abort closes the channel and stops the local tar. */

@@ -2,6 +2,8 @@
 import { ConfigError } from '../../core/errors.js'
 import type { ContainerSpec } from './container-client.js'
 import { parseNanoCpus, parseSizeBytes, type DockerSettings } from './docker-settings.js'
+import { typedLabels, type JobNames } from './job-names.js'
+import { detectShellScript } from './stage-container.js'
 
 export type HostSettings = Omit<ContainerSpec, 'name' | 'image' | 'entrypoint' | 'cmd' | 'env' | 'labels' | 'network' | 'openStdin' | 'mounts' | 'user' | 'workingDir'>
 
@@ -45,4 +47,50 @@ export function hostSettings(settings: DockerSettings, forService: boolean): Hos
 /** Settings for helper and wait containers: no user limits, not privileged. */
 export function plainHostSettings(settings: DockerSettings): HostSettings {
   return { ...hostSettings(settings, true), privileged: false, capAdd: [], capDrop: [], securityOpt: [], sysctls: {} }
+}
+
+export interface StageSpecInput {
+  kind: 'build' | 'predefined'
+  settings: DockerSettings
+  names: JobNames
+  /** The build image with its tag; the predefined container uses `helper` when set. */
+  buildImage: string
+  buildEntrypoint: string[]
+  helper: { image: string; binds: string[] } | undefined
+  env: string[]
+  binds: string[]
+  network: string
+  /** `[runners.docker] user` or the job's `image:docker:user`; build container only. */
+  user: string
+}
+
+/**
+ * The spec of a stage container (executors.md 4.8). The build container gets every limit
+ * and security key of `[runners.docker]`, `hostname`, `tmpfs` and `user`; the predefined
+ * (helper) container runs unprivileged without the user's limits, as the official helper.
+ */
+export function stageContainerSpec(input: StageSpecInput): ContainerSpec {
+  const { kind, settings } = input
+  const helper = kind === 'predefined' ? input.helper : undefined
+  // Files the helper writes must stay writable for the build image's user (4.1).
+  const command = kind === 'predefined' ? `umask 0000\n${detectShellScript()}` : detectShellScript()
+
+  return {
+    ...(kind === 'build' ? hostSettings(settings, false) : plainHostSettings(settings)),
+    name: `${input.names.base}-${kind}`,
+    image: helper?.image ?? input.buildImage,
+    entrypoint: helper !== undefined ? [''] : input.buildEntrypoint,
+    cmd: ['sh', '-c', command],
+    env: input.env,
+    labels: typedLabels(input.names, kind),
+    ...(kind === 'build' && input.user !== '' ? { user: input.user } : {}),
+    openStdin: true,
+    mounts: { binds: [...input.binds, ...(helper?.binds ?? [])], tmpfs: kind === 'build' ? settings.tmpfs : {} },
+    network: { name: input.network, aliases: [] },
+  }
+}
+
+/** What every service container shares (4.5): services' own keys, the job's volumes. */
+export function serviceBaseSpec(settings: DockerSettings, binds: string[]): HostSettings & Pick<ContainerSpec, 'openStdin' | 'mounts'> {
+  return { ...hostSettings(settings, true), openStdin: false, mounts: { binds, tmpfs: settings.services_tmpfs } }
 }

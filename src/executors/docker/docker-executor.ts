@@ -9,8 +9,8 @@ import { expandGo } from '../../engine/variables/expand.js'
 import type { JobLog } from '../../engine/job-log/types.js'
 import type { JobPayload } from '../../gitlab/job-payload.js'
 import type { BuildFileTransfer, Executor, PrepareOptions, RunOptions } from '../executor.js'
-import { isLocalEngine, type ContainerClient, type ContainerSpec, type EngineAddress } from './container-client.js'
-import { hostSettings, plainHostSettings } from './container-specs.js'
+import { isLocalEngine, type ContainerClient, type EngineAddress } from './container-client.js'
+import { plainHostSettings, serviceBaseSpec, stageContainerSpec } from './container-specs.js'
 import { createDockerodeClient } from './dockerode-client.js'
 import { readDockerSettings, type DockerSettings } from './docker-settings.js'
 import { createArchiveFileTransfer } from './file-transfer.js'
@@ -23,7 +23,7 @@ import { resolveRegistryAuth } from './registry-auth.js'
 import { waitForServices } from './service-health.js'
 import { startServices, type ServiceRequest } from './services.js'
 import type { StartupReaper } from './startup-reaper.js'
-import { detectShellScript, runStageInContainer } from './stage-container.js'
+import { runStageInContainer } from './stage-container.js'
 import { prepareVolumes } from './volumes.js'
 
 export interface DockerExecutorOptions {
@@ -102,6 +102,8 @@ export class DockerExecutor implements Executor {
       })
     }
 
+    const user = buildUser(payload, settings)
+
     const address = { host: settings.host, tlsCertPath: settings.tls_cert_path, tlsVerify: settings.tls_verify }
     const client = (this.options.clientFactory ?? createDockerodeClient)(address)
     this.#client = client
@@ -121,7 +123,9 @@ export class DockerExecutor implements Executor {
       concurrentId: given?.concurrentId ?? 0,
       concurrentProjectId: given?.concurrentProjectId ?? 0,
     }
-    const names = jobNames(payload, identity, settings.container_labels)
+    // Label values may name job variables (4.9), e.g. `project = "$CI_PROJECT_PATH"`.
+    const labels = Object.fromEntries(Object.entries(settings.container_labels).map(([key, value]) => [key, expand(value)]))
+    const names = jobNames(payload, identity, labels)
     const policies = (image: string, job: readonly string[]): ReturnType<typeof effectivePullPolicies> =>
       effectivePullPolicies({ image, job, runner: settings.pull_policy, allowed: settings.allowed_pull_policies })
     const buildPolicies = policies(buildImage, payload.image?.pull_policy ?? [])
@@ -144,7 +148,7 @@ export class DockerExecutor implements Executor {
     this.#prepared = {
       client, settings, names, network, binds: volumes.binds, buildImage: withDefaultTag(buildImage),
       buildEntrypoint: settings.disable_entrypoint_overwrite ? [] : entrypoint, helper, env,
-      projectDir: options.paths.projectDir, user: settings.user,
+      projectDir: options.paths.projectDir, user,
     }
 
     await this.#startServices(allServices, policies, payload, signal, log)
@@ -222,7 +226,7 @@ export class DockerExecutor implements Executor {
     }
     const started = await startServices({
       client, log, names: prepared.names, requests, network: prepared.network, jobEnv: prepared.env,
-      base: { ...hostSettings(settings, true), openStdin: false, mounts: { binds: prepared.binds, tmpfs: settings.services_tmpfs } },
+      base: serviceBaseSpec(settings, prepared.binds),
       exposedPorts: async (image) => exposed.get(image) ?? [],
       track: (id) => this.#containers.push(id),
     })
@@ -248,29 +252,27 @@ export class DockerExecutor implements Executor {
 
   async #createStageContainer(kind: 'build' | 'predefined'): Promise<string> {
     const prepared = this.#need()
-    const { settings } = prepared
-    const helper = kind === 'predefined' ? prepared.helper : undefined
-    // Files the helper writes must stay writable for the build image's user (4.1).
-    const command = kind === 'predefined' ? `umask 0000\n${detectShellScript()}` : detectShellScript()
-    const spec: ContainerSpec = {
-      ...(kind === 'build' ? hostSettings(settings, false) : plainHostSettings(settings)),
-      name: `${prepared.names.base}-${kind}`,
-      image: helper?.image ?? prepared.buildImage,
-      entrypoint: helper !== undefined ? [''] : prepared.buildEntrypoint,
-      cmd: ['sh', '-c', command],
-      env: prepared.env,
-      labels: typedLabels(prepared.names, kind),
-      ...(kind === 'build' && prepared.user !== '' ? { user: prepared.user } : {}),
-      openStdin: true,
-      mounts: { binds: [...prepared.binds, ...(helper?.binds ?? [])], tmpfs: kind === 'build' ? settings.tmpfs : {} },
-      network: { name: prepared.network, aliases: [] },
-    }
+    const spec = stageContainerSpec({ kind, ...prepared })
     try {
       return await prepared.client.createContainer(spec)
     } catch (err) {
       throw new GlrunnerError('GLR_DOCKER_CREATE', `creating the ${kind} container`, { cause: err })
     }
   }
+}
+
+/** `image:docker:user` wins over `[runners.docker] user`; either must be in allowed_users when it is set (4.8). */
+function buildUser(payload: JobPayload, settings: DockerSettings): string {
+  const opts = payload.image?.executor_opts?.docker as { user?: unknown } | undefined
+  const user = typeof opts?.user === 'string' && opts.user !== '' ? opts.user : settings.user
+  if (user !== '' && settings.allowed_users.length > 0 && !settings.allowed_users.includes(user)) {
+    throw new GlrunnerError('GLR_DOCKER_USER_NOT_ALLOWED', `user ${JSON.stringify(user)} is not in the allowed users list`, {
+      failureReason: 'runner_configuration_error',
+      hint: `allowed_users in [runners.docker]: ${settings.allowed_users.join(', ')}`,
+    })
+  }
+
+  return user
 }
 
 function checkAllowed(log: JobLog, image: string, kind: ImageKind, patterns: readonly string[]): void {

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import type { Readable } from 'node:stream'
 import Docker from 'dockerode'
 import type { AttachedStreams, ContainerClient, ContainerSpec, EngineAddress, ImageInfo, ListedObject } from './container-client.js'
+import { containerCreateOptions } from './create-options.js'
 
 /** Builds a client for `[runners.docker] host` / DOCKER_HOST (unix socket or tcp, TLS). */
 export function createDockerodeClient(address: EngineAddress): ContainerClient {
@@ -113,49 +114,7 @@ class DockerodeClient implements ContainerClient {
   }
 
   async createContainer(spec: ContainerSpec): Promise<string> {
-    const networkModes = new Set(['host', 'none', 'bridge', 'default'])
-    const joinsNetwork = !networkModes.has(spec.network.name) && !spec.network.name.startsWith('container:')
-    const container = await this.docker.createContainer({
-      name: spec.name,
-      Image: spec.image,
-      ...(spec.entrypoint.length > 0 ? { Entrypoint: spec.entrypoint } : {}),
-      Cmd: spec.cmd,
-      Env: spec.env,
-      Labels: spec.labels,
-      ...(spec.user ? { User: spec.user } : {}),
-      ...(spec.hostname ? { Hostname: spec.hostname } : {}),
-      ...(spec.workingDir ? { WorkingDir: spec.workingDir } : {}),
-      OpenStdin: spec.openStdin,
-      StdinOnce: spec.openStdin,
-      AttachStdin: spec.openStdin,
-      AttachStdout: spec.openStdin,
-      AttachStderr: spec.openStdin,
-      Tty: false,
-      HostConfig: {
-        Binds: spec.mounts.binds,
-        Tmpfs: spec.mounts.tmpfs,
-        NetworkMode: spec.network.name,
-        Privileged: spec.privileged,
-        CapAdd: spec.capAdd,
-        CapDrop: spec.capDrop,
-        SecurityOpt: spec.securityOpt,
-        Devices: spec.devices.map(deviceMapping),
-        Memory: spec.memoryBytes,
-        MemorySwap: spec.memorySwapBytes,
-        MemoryReservation: spec.memoryReservationBytes,
-        NanoCpus: spec.nanoCpus,
-        CpusetCpus: spec.cpusetCpus,
-        CpuShares: spec.cpuShares,
-        ...(spec.shmSizeBytes > 0 ? { ShmSize: spec.shmSizeBytes } : {}),
-        Dns: spec.dns,
-        DnsSearch: spec.dnsSearch,
-        ExtraHosts: spec.extraHosts,
-        Sysctls: spec.sysctls,
-        Ulimits: spec.ulimits.map((item) => ({ Name: item.name, Soft: item.soft, Hard: item.hard })),
-        RestartPolicy: { Name: 'no' },
-      },
-      ...(joinsNetwork ? { NetworkingConfig: { EndpointsConfig: { [spec.network.name]: { Aliases: spec.network.aliases } } } } : {}),
-    })
+    const container = await this.docker.createContainer(containerCreateOptions(spec))
 
     return container.id
   }
@@ -271,13 +230,6 @@ async function ignoreNotModified(action: Promise<unknown>): Promise<void> {
   } catch (err) {
     if (statusCode(err) !== 304) throw err
   }
-}
-
-/** `docker run --device` syntax: `host[:container[:permissions]]`. */
-function deviceMapping(text: string): { PathOnHost: string; PathInContainer: string; CgroupPermissions: string } {
-  const [host = '', container, permissions] = text.split(':')
-
-  return { PathOnHost: host, PathInContainer: container || host, CgroupPermissions: permissions || 'rwm' }
 }
 
 function splitTag(ref: string): [string, string] {

@@ -15,7 +15,16 @@ import {
   type StageScriptContext,
   type UserCommandBlock,
 } from '../shells/stage-scripts.js'
+import { pwshGetSourcesScript } from '../shells/pwsh-get-sources.js'
+import { pwshUserStepScript } from '../shells/pwsh-stage-scripts.js'
 import type { JobSetup } from './job-setup.js'
+import {
+  isPowerShell,
+  pwshCleanupStageScript,
+  pwshClearWorktreeStageScript,
+  pwshContext,
+  pwshPrepareStageScript,
+} from './pwsh-scripts.js'
 import type { VariableList } from './variables/job-variables.js'
 
 export interface ScriptSources {
@@ -44,6 +53,7 @@ export function scriptContext(sources: ScriptSources, variables: VariableList = 
 
 export function prepareStageScript(sources: ScriptSources): string {
   const { hostname } = sources.setup
+  if (isPowerShell(sources.setup.shell)) return pwshPrepareStageScript(sources)
 
   return prepareScript(scriptContext(sources), hostname !== undefined ? { hostname } : {})
 }
@@ -58,6 +68,7 @@ export function userStageScript(sources: ScriptSources, stepName: string): strin
   blocks.push({ prefix: `${stepName}_step`, commands: step.script })
   if (stepName === 'script') blocks.push({ prefix: 'post_build_script', commands: nonEmpty(sources.runner.post_build_script) })
   if (step.script.length === 0) return undefined
+  if (isPowerShell(sources.setup.shell)) return pwshUserStepScript(pwshContext(sources), { blocks, afterScript: false })
 
   return userStepScript(scriptContext(sources), { blocks, afterScript: false })
 }
@@ -66,10 +77,10 @@ export function afterScriptStage(sources: ScriptSources, variables: VariableList
   const step = sources.payload.steps.find((item) => item.name === 'after_script')
   if (step === undefined || step.script.length === 0) return undefined
 
-  return userStepScript(scriptContext(sources, variables), {
-    blocks: [{ prefix: 'after_script_step', commands: step.script }],
-    afterScript: true,
-  })
+  const options = { blocks: [{ prefix: 'after_script_step', commands: step.script }], afterScript: true }
+  if (isPowerShell(sources.setup.shell)) return pwshUserStepScript(pwshContext(sources, variables), options)
+
+  return userStepScript(scriptContext(sources, variables), options)
 }
 
 function nonEmpty(script: string): string[] {
@@ -128,7 +139,7 @@ export function getSourcesStageScript(sources: ScriptSources): string {
   const caFile = setup.expanded.entry('CI_SERVER_TLS_CA_FILE') !== undefined ? `${setup.paths.tmpDir}/CI_SERVER_TLS_CA_FILE` : undefined
   const { platform, architecture } = goPlatform()
   try {
-    return getSourcesScript(scriptContext(sources), {
+    const options = {
       settings: setup.settings,
       remote,
       extConfig: remote === undefined ? '' : extConfigContent(remote, { ...(caFile !== undefined ? { caFile } : {}), bundleUri: setup.flags.FF_USE_GIT_BUNDLE_URIS }),
@@ -142,7 +153,10 @@ export function getSourcesStageScript(sources: ScriptSources): string {
       safeDirectory: runner.safe_directory_checkout ?? false,
       preScripts: [...nonEmpty(runner.pre_get_sources_script), ...hookScripts(payload, 'pre_get_sources_script')],
       postScripts: [...hookScripts(payload, 'post_get_sources_script'), ...nonEmpty(runner.post_get_sources_script)],
-    })
+    }
+    if (isPowerShell(setup.shell)) return pwshGetSourcesScript(pwshContext(sources), options)
+
+    return getSourcesScript(scriptContext(sources), options)
   } catch (err) {
     if (err instanceof GetSourcesScriptError || err instanceof GitRemoteError) {
       throw new GlrunnerError('GLR_GET_SOURCES', err.message, { failureReason: 'script_failure' })
@@ -152,6 +166,8 @@ export function getSourcesStageScript(sources: ScriptSources): string {
 }
 
 export function clearWorktreeStageScript(sources: ScriptSources): string {
+  if (isPowerShell(sources.setup.shell)) return pwshClearWorktreeStageScript(sources)
+
   return clearWorktreeScript(scriptContext(sources))
 }
 
@@ -159,6 +175,7 @@ export function cleanupStageScript(sources: ScriptSources): string {
   const { setup } = sources
   const context = scriptContext(sources)
   const remote = optionalRemote(sources)
+  if (isPowerShell(setup.shell)) return pwshCleanupStageScript(sources, { cleanGitConfig: cleanGitConfig(sources), remote })
 
   return cleanupScript(context, {
     extra: (writer) => {

@@ -1,12 +1,12 @@
 /**
  * PowerShell versions of the non-git stage scripts: prepare_script, user steps and
  * after_script, cleanup_file_variables, with the variable exports every stage starts with
- * (executors.md 3.3). get_sources and the cache/artifact stages are not generated for
- * PowerShell yet.
+ * (executors.md 3.3). get_sources is in pwsh-get-sources.ts; cache and artifacts are
+ * runner-side stages, not scripts.
  */
 import { pwshOuterScript } from './pwsh.js'
 import { pwshDoubleQuote } from './pwsh-quote.js'
-import { PwshWriter, type PwshDialect } from './pwsh-writer.js'
+import { isAbsolutePath, PwshWriter, type PwshDialect } from './pwsh-writer.js'
 import { GITLAB_ENV_FILE, TMP_RUNNER_FILES, type ScriptVariable, type UserCommandBlock } from './stage-scripts.js'
 import { ANSI } from './script-writer.js'
 
@@ -21,9 +21,17 @@ export interface PwshStageContext {
   tmpDir: string
 }
 
-function finish(writer: PwshWriter, context: PwshStageContext): string {
-  return pwshOuterScript(writer, { debugTrace: context.debugTrace, fileMode: context.fileMode })
+/**
+ * The complete script text. Windows PowerShell reads a script file as UTF-8 only with a
+ * BOM, so its file-mode scripts start with U+FEFF (written as EF BB BF); pwsh gets none.
+ */
+export function finishPwsh(writer: PwshWriter, context: PwshStageContext): string {
+  const script = pwshOuterScript(writer, { debugTrace: context.debugTrace, fileMode: context.fileMode })
+
+  return context.dialect.shell === 'powershell' && context.fileMode ? `\uFEFF${script}` : script
 }
+
+const finish = finishPwsh
 
 /** Exports every variable in order (file variables written to `<tmp>/KEY`), then GITLAB_ENV. */
 export function writePwshExports(writer: PwshWriter, context: PwshStageContext): void {
@@ -34,7 +42,8 @@ export function writePwshExports(writer: PwshWriter, context: PwshStageContext):
 
   const envFile = writer.join(context.tmpDir, GITLAB_ENV_FILE)
   const quoted = pwshDoubleQuote(envFile)
-  writer.exportVariable('GITLAB_ENV', envFile)
+  if (isAbsolutePath(envFile)) writer.exportVariable('GITLAB_ENV', envFile)
+  else writer.exportExpression('GITLAB_ENV', writer.absolute(envFile))
   writer.mkdir(context.tmpDir)
   writer.ifBlock(`!(Test-Path ${quoted})`, () => writer.line(`New-Item -ItemType File -Path ${quoted} | out-null`))
   // split('=', 2): a value may contain '=' itself.
@@ -43,9 +52,11 @@ export function writePwshExports(writer: PwshWriter, context: PwshStageContext):
   writer.line('')
 }
 
-export function pwshPrepareScript(context: PwshStageContext): string {
+/** `Running on <machine>...`, or `Running on <machine> via <hostname>...` (custom: config_exec's hostname). */
+export function pwshPrepareScript(context: PwshStageContext, options: { hostname?: string } = {}): string {
   const writer = new PwshWriter(context.dialect)
-  writer.line(`echo "${ANSI.green}Running on $([Environment]::MachineName)...${ANSI.reset}"`)
+  const via = options.hostname ? ` via ${pwshDoubleQuote(options.hostname).slice(1, -1)}` : ''
+  writer.line(`echo "${ANSI.green}Running on $([Environment]::MachineName)${via}...${ANSI.reset}"`)
   writer.removeFile(writer.join(context.tmpDir, GITLAB_ENV_FILE))
   writer.removeFile(writer.join(context.tmpDir, 'masking.db'))
 
@@ -79,12 +90,13 @@ export function pwshUserStepScript(
   return finish(writer, context)
 }
 
-/** cleanup_file_variables: drops file variables and the runner's temp files. */
-export function pwshCleanupScript(context: PwshStageContext): string {
+/** cleanup_file_variables: drops file variables and the runner's temp files, then `extra`. */
+export function pwshCleanupScript(context: PwshStageContext, options: { extra?: (writer: PwshWriter) => void } = {}): string {
   const writer = new PwshWriter(context.dialect)
   const keys = new Set(context.variables.filter((item) => item.file).map((item) => item.key))
   for (const key of keys) writer.removeFile(writer.join(context.tmpDir, key))
   for (const name of TMP_RUNNER_FILES) writer.removeFile(writer.join(context.tmpDir, name))
+  options.extra?.(writer)
 
   return finish(writer, context)
 }

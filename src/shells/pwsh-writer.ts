@@ -18,6 +18,11 @@ export interface PwshDialect {
 /** After every command: exit with its code when it failed ($? false). */
 export const PWSH_EXIT_CHECK = 'if(!$?) { Exit &{if($LASTEXITCODE) {$LASTEXITCODE} else {1}} }'
 
+/** `/x`, `\\x`, `C:\\x` or `C:/x`. */
+export function isAbsolutePath(path: string): boolean {
+  return /^([/\\]|[A-Za-z]:[/\\])/.test(path)
+}
+
 /** `\r\n` for Windows PowerShell always and for pwsh on Windows, `\n` otherwise. */
 export function pwshEol(dialect: PwshDialect): string {
   return dialect.shell === 'powershell' || dialect.windows ? '\r\n' : '\n'
@@ -76,12 +81,61 @@ export class PwshWriter {
     this.line(`\${env:${key}}=\${${key}}`)
   }
 
+  /** `${KEY}=<expression>` (PowerShell code, not quoted here) and its environment copy. */
+  exportExpression(key: string, expression: string): void {
+    this.line(`\${${key}}=${expression}`)
+    this.line(`\${env:${key}}=\${${key}}`)
+  }
+
+  /**
+   * A path as a PowerShell expression naming an absolute path: quoted as is when absolute;
+   * a relative one (SSH's default `builds`) resolved against the stage's starting
+   * location, so it still names the same file after a `cd` and from inside `.git/`.
+   */
+  absolute(path: string): string {
+    if (isAbsolutePath(path)) return pwshDoubleQuote(path)
+
+    return `$ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath(${pwshDoubleQuote(path)})`
+  }
+
   /** A file variable: the content written to `<dir>/<KEY>`, the variable set to its path. */
   exportFileVariable(key: string, content: string, dir: string): void {
     const file = this.join(dir, key)
     this.mkdir(dir)
-    this.line(`[System.IO.File]::WriteAllText(${pwshDoubleQuote(file)}, ${pwshDoubleQuote(content)})`)
-    this.exportVariable(key, file)
+    if (isAbsolutePath(file)) {
+      this.line(`[System.IO.File]::WriteAllText(${pwshDoubleQuote(file)}, ${pwshDoubleQuote(content)})`)
+      this.exportVariable(key, file)
+      return
+    }
+    // .NET resolves relative paths against the process directory, not the PowerShell
+    // location: resolve first, then write to the resolved path.
+    this.exportExpression(key, this.absolute(file))
+    this.line(`[System.IO.File]::WriteAllText(\${${key}}, ${pwshDoubleQuote(content)})`)
+  }
+
+  /** Raw PowerShell code that runs a command (arguments may hold variables), then the exit check. */
+  commandLine(code: string): void {
+    this.line(code)
+    this.checkExit()
+  }
+
+  /**
+   * `then` when the command line exits 0, `otherwise` when it fails or cannot start
+   * (`quiet` drops its output). Try/Catch because a missing command, and before pwsh 7.2
+   * a native command writing to redirected stderr, is a terminating error under
+   * `$ErrorActionPreference = "Stop"`.
+   */
+  ifSucceeds(code: string, options: { quiet: boolean }, then: () => void, otherwise?: () => void): void {
+    this.line('$glr_ok = $false')
+    this.line('Try {')
+    this.#nested(() => {
+      this.line(`${code}${options.quiet ? ' 2>$null | out-null' : ''}`)
+      this.line('$glr_ok = ($LASTEXITCODE -eq 0)')
+    })
+    this.line('} Catch {')
+    this.#nested(() => this.line('$glr_ok = $false'))
+    this.line('}')
+    this.ifBlock('$glr_ok', then, otherwise)
   }
 
   cd(dir: string): void {

@@ -91,10 +91,12 @@ test('Windows PowerShell uses CRLF, no shebang, no error preference, and in file
   assert.ok(stdin.endsWith('}\r\n\r\n'))
 
   const file = pwshCleanupScript(context({ dialect: { shell: 'powershell', windows: true }, variables: [], fileMode: true }))
-  assert.ok(file.startsWith('if(Test-Path'), file)
+  assert.ok(file.startsWith('\uFEFFif(Test-Path'), file)
   const bytes = pwshScriptBytes(file, { shell: 'powershell', fileMode: true })
-  assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf])
-  assert.equal(pwshScriptBytes(file, { shell: 'pwsh', fileMode: true })[0], file.charCodeAt(0), 'pwsh files have no BOM')
+  assert.deepEqual([...bytes.subarray(0, 4)], [0xef, 0xbb, 0xbf, 'i'.charCodeAt(0)], 'exactly one BOM')
+  assert.deepEqual([...pwshScriptBytes(file.slice(1), { shell: 'powershell', fileMode: true }).subarray(0, 3)], [0xef, 0xbb, 0xbf])
+  const pwshFile = pwshCleanupScript(context({ variables: [], fileMode: true }))
+  assert.equal(pwshScriptBytes(pwshFile, { shell: 'pwsh', fileMode: true })[0], '#'.charCodeAt(0), 'pwsh files have no BOM')
 })
 
 test('pwsh on Windows keeps the wrapper and error preference but drops the shebang and joins paths with backslashes', () => {

@@ -40,8 +40,10 @@ export function pwshOuterScript(body: PwshWriter, options: PwshOuterOptions): st
 /** The bytes to send or write: UTF-8 without BOM, except Windows PowerShell's script files. */
 export function pwshScriptBytes(script: string, options: { shell: PowerShellName; fileMode: boolean }): Buffer {
   const bytes = Buffer.from(script, 'utf8')
+  // finishPwsh already starts such scripts with U+FEFF: never two BOMs.
+  const needsBom = options.shell === 'powershell' && options.fileMode && !script.startsWith('\uFEFF')
 
-  return options.shell === 'powershell' && options.fileMode ? Buffer.concat([UTF8_BOM, bytes]) : bytes
+  return needsBom ? Buffer.concat([UTF8_BOM, bytes]) : bytes
 }
 
 /** The bootstrap the outer pwsh runs (CRLF-separated, as the official runner sends it). */

@@ -202,10 +202,10 @@ test('without builds_dir_is_shared the project dir sits right under config_exec\
 })
 
 test("a shell from config_exec that the custom executor cannot use is a configuration error", async () => {
-  const out = await customJob({ variables: { FAKE_CONFIG_JSON: JSON.stringify({ shell: 'pwsh' }) } })
+  const out = await customJob({ variables: { FAKE_CONFIG_JSON: JSON.stringify({ shell: 'cmd' }) } })
   assert.equal(out.result.state, 'failed')
   assert.equal(out.result.failureReason, 'runner_configuration_error')
-  assert.match(out.text, /shell "pwsh" is not supported by the custom executor/)
+  assert.match(out.text, /shell "cmd" is not supported by the custom executor/)
   assert.deepEqual(out.calls.map((call) => call.phase), ['config', 'cleanup'])
 })
 

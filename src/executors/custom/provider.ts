@@ -5,7 +5,7 @@ import { CustomExecutor } from './custom-executor.js'
 export const customExecutorProvider: ExecutorProvider = {
   name: 'custom',
   defaultShell: 'bash',
-  supportedShells: ['bash', 'sh'],
+  supportedShells: ['bash', 'sh', 'pwsh', 'powershell'],
   // The official default; config_exec's builds_dir_is_shared turns it on per job.
   sharedBuildsDir: false,
   environment: 'shared',

@@ -8,7 +8,7 @@ export function createShellExecutorProvider(options: ShellExecutorOptions = {}):
   return {
     name: 'shell',
     defaultShell: 'bash',
-    supportedShells: ['bash', 'sh'],
+    supportedShells: ['bash', 'sh', 'pwsh', 'powershell'],
     sharedBuildsDir: true,
     environment: 'shared',
     defaultDirs: () => ({ buildsDir: resolve('builds'), cacheDir: resolve('cache') }),

@@ -7,7 +7,7 @@ export function createSshExecutorProvider(options: SshExecutorOptions = {}): Exe
   return {
     name: 'ssh',
     defaultShell: 'bash',
-    supportedShells: ['bash', 'sh'],
+    supportedShells: ['bash', 'sh', 'pwsh', 'powershell'],
     sharedBuildsDir: true,
     environment: 'shared',
     // Relative: resolved on the remote host against the login directory.

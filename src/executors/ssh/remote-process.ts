@@ -3,7 +3,8 @@
  * makes sure a stop reaches the whole remote process tree, not just the channel (many
  * sshd ignore the "signal" request, and closing the channel leaves processes running).
  *
- * The stage runs as `setsid -w sh -c 'echo $$ > <pid file>; exec <shell> -l'`: the shell
+ * The stage runs as `setsid -w sh -c 'echo $$ > <pid file>; exec <shell command>'` (for
+ * bash `bash -l`, for pwsh its stdin invocation), so the remote host needs a POSIX sh: the shell
  * leads a new session and process group whose id is written to a per-stage pid file in
  * the remote user's home. A stop opens a second channel that sends TERM to that group,
  * then KILL after the grace period. When the shell exits on its own, the wrapper does the
@@ -17,8 +18,8 @@ import { quotePosix } from '../../shells/quote.js'
 
 export interface RemoteRunOptions {
   client: Client
-  /** The login shell to start (`bash`, `sh`). */
-  shell: string
+  /** The shell's command line, already quoted for sh (`bash -l`, `pwsh -NoProfile …`). */
+  shellCommand: string
   input: string
   stdout: (chunk: Buffer) => void
   stderr: (chunk: Buffer) => void
@@ -71,8 +72,8 @@ function signalCommand(file: string, signal: 'TERM' | 'KILL'): string {
 }
 
 /** The remote command line of one stage (see the module comment). */
-export function stageCommand(shell: string, file: string): string {
-  const inner = quotePosix(`echo $$ >"$0"; exec ${shell} -l`)
+export function stageCommand(shellCommand: string, file: string): string {
+  const inner = quotePosix(`echo $$ >"$0"; exec ${shellCommand}`)
   // Leftovers (background jobs) get TERM, and KILL a second later if still there.
   const reap =
     'P=$(cat "$F" 2>/dev/null); if [ -n "$P" ] && kill -0 -- -"$P" 2>/dev/null; then ' +
@@ -86,7 +87,7 @@ export function stageCommand(shell: string, file: string): string {
 
 export async function runRemote(options: RemoteRunOptions): Promise<RemoteRunResult> {
   const file = pidFileExpression()
-  const channel = await execChannel(options.client, stageCommand(options.shell, file))
+  const channel = await execChannel(options.client, stageCommand(options.shellCommand, file))
 
   let code: number | null = null
   let exitSignal: string | null = null

@@ -5,6 +5,9 @@
  * `files` (tar over the same connection).
  */
 import type { Client } from 'ssh2'
+import type { ShellName } from '../../config/runner-config.js'
+import { pwshStdinInvocation } from '../../shells/pwsh.js'
+import { quotePosix } from '../../shells/quote.js'
 import { ConfigError, GlrunnerError, ScriptExitError } from '../../core/errors.js'
 import type { BuildFileTransfer, Executor, PrepareOptions, RunOptions } from '../executor.js'
 import { connectSsh } from './ssh-connect.js'
@@ -17,6 +20,19 @@ export interface SshExecutorOptions {
   gracefulKillMs?: number
   /** Wait after KILL before giving up. */
   forceKillMs?: number
+}
+
+const SHELLS: readonly ShellName[] = ['bash', 'sh', 'pwsh', 'powershell']
+
+/**
+ * The remote command line of a stage's shell: a login shell for bash/sh; PowerShell in
+ * stdin mode (file mode is refused for ssh, executors.md 3.1).
+ */
+export function remoteShellCommand(shell: ShellName): string {
+  if (shell !== 'pwsh' && shell !== 'powershell') return `${shell} -l`
+  const { command, args } = pwshStdinInvocation(shell)
+
+  return [command, ...args].map(quotePosix).join(' ')
 }
 
 export const DEFAULT_GRACEFUL_KILL_MS = 10 * 60_000
@@ -40,9 +56,8 @@ export class SshExecutor implements Executor {
 
   async prepare(options: PrepareOptions): Promise<void> {
     options.log.println('Using SSH executor...')
-    if (options.shell !== 'bash' && options.shell !== 'sh') {
-      // pwsh in stdin mode would do, but the engine generates only POSIX scripts so far.
-      throw new ConfigError(`shell ${options.shell} is not supported by the ssh executor`, { hint: 'set shell = "bash" or "sh"' })
+    if (!SHELLS.includes(options.shell)) {
+      throw new ConfigError(`shell ${options.shell} is not supported by the ssh executor`, { hint: 'set shell = "bash", "sh", "pwsh" or "powershell"' })
     }
     const settings = sshSettings(options.runner)
 
@@ -59,7 +74,7 @@ export class SshExecutor implements Executor {
     try {
       result = await runRemote({
         client,
-        shell: options.shell,
+        shellCommand: remoteShellCommand(options.shell),
         input: options.script,
         stdout: options.stdout,
         stderr: options.stderr,

@@ -16,7 +16,7 @@ import { ciFilePath } from './include/ci-file.js'
 import { type Definitions, loadConfiguration } from './include/expand-includes.js'
 import { buildJobs, type ConcreteJob } from './compile-jobs.js'
 import { evaluateWorkflow } from './compile-workflow.js'
-import { locateProblem } from './locate-problem.js'
+import { locateProblem, withoutRepeatedPrefix } from './locate-problem.js'
 import { createRepoFacts } from './rules/repo-facts.js'
 import type { CompileError, CompileOptions, CompileResult, PipelinePlan, PlanVariable } from './types.js'
 import { expandVariables, rawValues } from './variables/expand.js'
@@ -31,7 +31,7 @@ export async function compilePipeline(options: CompileOptions): Promise<CompileR
     return { ok: true, pipeline, warnings }
   } catch (error) {
     if (error instanceof PipelineConfigError) {
-      return { ok: false, errors: error.problems.map((problem) => locateProblem(problem, located.definitions)), warnings }
+      return { ok: false, errors: error.problems.map((problem) => withoutRepeatedPrefix(locateProblem(problem, located.definitions))), warnings }
     }
     throw error
   }

@@ -1,6 +1,7 @@
 export { compilePipeline } from './compile.js'
 export { deriveGitContext, GitContextError, ZERO_SHA } from './git-context.js'
 export { PipelineConfigError } from './config-problem.js'
+export { formatCompileError } from './format-compile-error.js'
 export { expandVariables, expandText } from './variables/expand.js'
 export { slugify } from './variables/slug.js'
 export { parseExpression, evaluateExpression, ExpressionSyntaxError } from './rules/expression.js'

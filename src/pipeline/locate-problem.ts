@@ -52,3 +52,28 @@ function definedEntry(problem: CompileError, definitions: Definitions): { entry:
 function splitPath(rest: string): string[] {
   return rest === '' ? [] : rest.split(':')
 }
+
+/**
+ * Drops a message's leading file or key when the problem's fields already carry it: callers
+ * print `<file>:<line>: <key>: <message>`. What remains is GitLab's own text after its
+ * prefix: `jobs:build config contains unknown keys: x` becomes `config contains unknown
+ * keys: x` under key `jobs:build`, and `(ci.yml): mapping values are not allowed…` loses
+ * `(ci.yml): `.
+ */
+export function withoutRepeatedPrefix(problem: CompileError): CompileError {
+  const prefixes = [`(${problem.file}): `, `\`${problem.file}\`: `, `${problem.file}: `]
+  const key = problem.key ?? ''
+  if (key !== '') prefixes.push(`${key}: `, `${key} `)
+  if (key.startsWith('jobs:')) {
+    // Job-level texts name the job alone: `build: unknown keys in extends`, `build job: …`.
+    const rest = key.slice('jobs:'.length).split(':')
+    for (let end = rest.length; end > 0; end--) {
+      const name = rest.slice(0, end).join(':')
+      prefixes.push(`${name}: `, `${name} job: `)
+    }
+  }
+
+  const prefix = prefixes.find((candidate) => problem.message.startsWith(candidate) && problem.message.length > candidate.length)
+
+  return prefix === undefined ? problem : { ...problem, message: problem.message.slice(prefix.length) }
+}

@@ -2,14 +2,14 @@ import assert from 'node:assert/strict'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { compileChildPipeline, compilePipeline } from '../../src/pipeline/index.js'
+import { compileChildPipeline, compilePipeline, formatCompileError } from '../../src/pipeline/index.js'
 import { compileYaml, expectPlan, job, makeRepo, vars } from './helpers/repo.js'
 
 test('errors point at the file and line where the job was defined', async (t) => {
   const result = await compileYaml(t, 'include: ci/jobs.yml\nok: {script: echo}\n', { files: { 'ci/jobs.yml': '# jobs\n\nbad:\n  scripts: x\n  script: echo\n' } })
   assert.equal(result.ok, false)
   if (result.ok) return
-  assert.deepEqual(result.errors, [{ file: 'ci/jobs.yml', line: 3, key: 'jobs:bad', message: 'jobs:bad config contains unknown keys: scripts' }])
+  assert.deepEqual(result.errors, [{ file: 'ci/jobs.yml', line: 3, key: 'jobs:bad', message: 'config contains unknown keys: scripts' }])
   const extendsError = await compileYaml(t, 'a: {script: echo}\n\nb: {extends: .nope, script: echo}\n')
   assert.equal(extendsError.ok ? 0 : extendsError.errors[0]?.line, 3)
 })
@@ -56,4 +56,17 @@ test('an error about a nested key points at that key line, in the file that wrot
 test('an error about a key the job inherited through extends points at the job line', async (t) => {
   const result = await compileYaml(t, '.base:\n  script: 42\n\njob:\n  extends: .base\n')
   assert.deepEqual(result.ok ? [] : result.errors.map((error) => [error.key, error.line]), [['jobs:job:script', 4]])
+})
+
+test('error messages do not repeat the file or key their fields carry, and format as file:line: key: message', async (t) => {
+  const yaml = 'stages: [build]\n\nbad:\n  scripts: x\n  script: echo\nlost:\n  script: echo\n'
+  const unknown = await compileYaml(t, yaml)
+  assert.deepEqual(unknown.ok ? [] : unknown.errors.map(formatCompileError), ['.gitlab-ci.yml:3: jobs:bad: config contains unknown keys: scripts'])
+  const stage = await compileYaml(t, 'stages: [build]\n\nlost:\n  script: echo\n')
+  assert.deepEqual(stage.ok ? [] : stage.errors.map(formatCompileError), [
+    '.gitlab-ci.yml:3: jobs:lost:stage: chosen stage test does not exist; available stages are .pre, build, .post',
+  ])
+  const syntax = await compileYaml(t, 'a: {script: echo}\nb: [\n')
+  const [message] = syntax.ok ? [] : syntax.errors.map(formatCompileError)
+  assert.match(message ?? '', /^\.gitlab-ci\.yml:(\d+): [A-Z][^(]* at line \1 column \d+$/)
 })

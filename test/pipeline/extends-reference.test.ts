@@ -60,11 +60,11 @@ job:
 
 test('case 29: an extends cycle names the entry met twice', async (t) => {
   const yaml = '.a: {extends: .b}\n.b: {extends: .a}\njob: {extends: .a, script: echo}\n'
-  assert.deepEqual(expectErrors(await compileYaml(t, yaml)), ['.a: circular dependency detected in `extends`'])
+  assert.deepEqual(expectErrors(await compileYaml(t, yaml)), ['jobs:.a: circular dependency detected in `extends`'])
 })
 
 test('case 30: extending an unknown entry is an error', async (t) => {
-  assert.deepEqual(expectErrors(await compileYaml(t, 'job: {extends: .nope, script: echo}\n')), ['job: unknown keys in `extends` (.nope)'])
+  assert.deepEqual(expectErrors(await compileYaml(t, 'job: {extends: .nope, script: echo}\n')), ['jobs:job: unknown keys in `extends` (.nope)'])
 })
 
 test('case 87: eleven parents are allowed, an extends below them is too deep', async (t) => {
@@ -75,7 +75,7 @@ test('case 87: eleven parents are allowed, an extends below them is too deep', a
 
     return yaml
   }
-  assert.deepEqual(expectErrors(await compileYaml(t, chain(true))), ['.p11: nesting too deep in `extends`'])
+  assert.deepEqual(expectErrors(await compileYaml(t, chain(true))), ['jobs:.p11: nesting too deep in `extends`'])
   assert.deepEqual(layout(await compileYaml(t, chain(false))), { test: ['job'] })
 })
 
@@ -171,12 +171,12 @@ test('case 33: inherit:variables false or a list filters global variables', asyn
 })
 
 test('case 34: variables is not a default key', async (t) => {
-  assert.deepEqual(expectErrors(await compileYaml(t, 'default:\n  variables: {A: "1"}\njob: {script: echo}\n')), ['default config contains unknown keys: variables'])
+  assert.deepEqual(expectErrors(await compileYaml(t, 'default:\n  variables: {A: "1"}\njob: {script: echo}\n')), ['default: config contains unknown keys: variables'])
 })
 
 test('a key given both at top level and under default is an error', async (t) => {
   const errors = expectErrors(await compileYaml(t, 'image: a\ndefault:\n  image: b\njob: {script: echo}\n'))
-  assert.deepEqual(errors, ['image is defined in top-level and `default:` entry'])
+  assert.deepEqual(errors, ['image: is defined in top-level and `default:` entry'])
 })
 
 test('C-21 nested !reference in script lists, defined in any order, and string scripts', async (t) => {

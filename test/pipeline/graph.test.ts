@@ -11,7 +11,7 @@ test('case 60: edge stages cannot be moved', async (t) => {
 
 test('case 61: the default test stage missing from custom stages', async (t) => {
   assert.deepEqual(expectErrors(await compileYaml(t, 'stages: [build]\njob: {script: echo}\n')), [
-    'job job: chosen stage test does not exist; available stages are .pre, build, .post',
+    'jobs:job:stage: chosen stage test does not exist; available stages are .pre, build, .post',
   ])
 })
 
@@ -36,7 +36,7 @@ early:   {stage: deploy, needs: [], script: echo}
 
 test('case 65: needs to a later stage', async (t) => {
   assert.deepEqual(expectErrors(await compileYaml(t, 'stages: [build, test]\na: {stage: build, needs: [b], script: echo}\nb: {stage: test, script: echo}\n')), [
-    'a job: need b is not defined in current or prior stages',
+    'jobs:a:needs: need b is not defined in current or prior stages',
   ])
 })
 
@@ -51,7 +51,7 @@ test('case 66: needs to a job removed by rules, and the optional form', async (t
 })
 
 test('case 67: an undefined need at lint time', async (t) => {
-  assert.deepEqual(expectErrors(await compileYaml(t, 'use: {needs: [ghost], script: echo}\n')), ['use job: undefined need: ghost'])
+  assert.deepEqual(expectErrors(await compileYaml(t, 'use: {needs: [ghost], script: echo}\n')), ['jobs:use:needs: undefined need: ghost'])
 })
 
 test('case 68: a same-stage cycle and a self-need', async (t) => {
@@ -65,7 +65,7 @@ test('case 68: a same-stage cycle and a self-need', async (t) => {
 test('case 71: dependencies must be part of needs', async (t) => {
   const yaml = 'stages: [build, test]\na: {stage: build, script: echo}\nb: {stage: build, script: echo}\nt: {stage: test, needs: [a], dependencies: [b], script: echo}\n'
   assert.deepEqual(expectErrors(await compileYaml(t, yaml)), ['jobs:t dependencies the b should be part of needs'])
-  assert.deepEqual(expectErrors(await compileYaml(t, 'x: {dependencies: [nope], script: echo}\n')), ['x job: undefined dependency: nope'])
+  assert.deepEqual(expectErrors(await compileYaml(t, 'x: {dependencies: [nope], script: echo}\n')), ['jobs:x:dependencies: undefined dependency: nope'])
 })
 
 test('case 86: at most 50 needs per job', async (t) => {
@@ -153,7 +153,7 @@ test-amd64:
   assert.deepEqual(layout(result), { compile: ['compile: [amd64]', 'compile: [arm64]', 'check: [linux, amd64]'], test: ['test-amd64'] })
   assert.deepEqual(job(result, 'test-amd64').needs, [{ job: 'compile: [amd64]', artifacts: true, optional: false }])
   assert.deepEqual(job(result, 'compile: [amd64]').artifacts?.paths, ['arch-*.txt'])
-  assert.deepEqual(expectErrors(await compileYaml(t, yaml.replace('compile: [amd64]"', 'compile: [x86]"'))), ['test-amd64 job: undefined need: compile: [x86]'])
+  assert.deepEqual(expectErrors(await compileYaml(t, yaml.replace('compile: [amd64]"', 'compile: [x86]"'))), ['jobs:test-amd64:needs: undefined need: compile: [x86]'])
 })
 
 test('C-23 needs edge cases at compile time: optional need on a never job, object form keeps artifacts', async (t) => {
@@ -195,9 +195,9 @@ cleanup:
 })
 
 test('parallel and matrix limits are validated', async (t) => {
-  assert.deepEqual(expectErrors(await compileYaml(t, 'j: {parallel: 201, script: echo}\n')), ['jobs:j:parallel config must be less than or equal to 200'])
-  assert.deepEqual(expectErrors(await compileYaml(t, 'j: {parallel: x, script: echo}\n')), ['jobs:j:parallel should be an integer or a hash'])
+  assert.deepEqual(expectErrors(await compileYaml(t, 'j: {parallel: 201, script: echo}\n')), ['jobs:j:parallel: config must be less than or equal to 200'])
+  assert.deepEqual(expectErrors(await compileYaml(t, 'j: {parallel: x, script: echo}\n')), ['jobs:j:parallel: should be an integer or a hash'])
   assert.deepEqual(expectErrors(await compileYaml(t, 'j: {parallel: {matrix: [{A: [1,2,3,4,5,6,7,8,9,10,11,12,13,14,15], B: [1,2,3,4,5,6,7,8,9,10,11,12,13,14]}]}, script: echo}\n')), [
-    'jobs:j:parallel:matrix config generates too many jobs (maximum is 200)',
+    'jobs:j:parallel:matrix: config generates too many jobs (maximum is 200)',
   ])
 })

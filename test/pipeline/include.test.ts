@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { compileYaml, expectErrors, expectPlan, job, layout } from './helpers/repo.js'
+import { compileYaml, expectErrors, expectFileErrors, expectPlan, job, layout } from './helpers/repo.js'
 
 const names = (result: Awaited<ReturnType<typeof compileYaml>>): string[] => expectPlan(result).jobs.map((j) => j.name)
 
@@ -118,18 +118,18 @@ test('case 21: include:inputs with typed substitution', async (t) => {
 
 test('case 22: a missing required input', async (t) => {
   const result = await compileYaml(t, 'include:\n  - local: tpl.yml\n', { files: { 'tpl.yml': TPL } })
-  assert.deepEqual(expectErrors(result), ['`tpl.yml`: `stage` input: required value has not been provided'])
+  assert.deepEqual(expectFileErrors(result), ['tpl.yml: `stage` input: required value has not been provided'])
 })
 
 test('case 23: an input value not in options', async (t) => {
   const files = { 'env.yml': 'spec:\n  inputs:\n    env: {options: [staging, production], default: staging}\n---\ndeploy: {script: "echo $[[ inputs.env ]]"}\n' }
   const result = await compileYaml(t, 'include: [{local: env.yml, inputs: {env: prod}}]\n', { files })
-  assert.deepEqual(expectErrors(result), ['`env.yml`: `env` input: `prod` cannot be used because it is not in the list of allowed options'])
+  assert.deepEqual(expectFileErrors(result), ['env.yml: `env` input: `prod` cannot be used because it is not in the list of allowed options'])
 })
 
 test('case 24: inputs passed to a file without a header', async (t) => {
   const result = await compileYaml(t, 'include: [{local: plain.yml, inputs: {x: 1}}]\n', { files: { 'plain.yml': 'p: {script: echo}\n' } })
-  assert.deepEqual(expectErrors(result), ['`plain.yml`: Given inputs not defined in the `spec` section of the included configuration file'])
+  assert.deepEqual(expectFileErrors(result), ['plain.yml: Given inputs not defined in the `spec` section of the included configuration file'])
 })
 
 test('case 25: a file without header is not interpolated', async (t) => {

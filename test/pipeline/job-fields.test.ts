@@ -11,33 +11,33 @@ test('case 80: nested script arrays flatten and a block scalar is one entry', as
 
 test('case 81: an unquoted colon in a script line is a hash', async (t) => {
   assert.deepEqual(expectErrors(await compileYaml(t, 'job:\n  script:\n    - echo key: value\n')), [
-    'jobs:job:script config should be a string or a nested array of strings up to 10 levels deep',
+    'jobs:job:script: config should be a string or a nested array of strings up to 10 levels deep',
   ])
 })
 
 test('case 82: a job without script', async (t) => {
   assert.deepEqual(expectErrors(await compileYaml(t, 'job:\n  stage: test\n  image: alpine\n')), [
-    'jobs job config should implement the script:, run:, or trigger: keyword',
-    'jobs config should contain at least one visible job',
+    'jobs: job config should implement the script:, run:, or trigger: keyword',
+    'jobs: config should contain at least one visible job',
   ])
 })
 
 test('case 83: an unknown job key', async (t) => {
   const result = await compileYaml(t, 'job:\n  scripts: echo\n  script: echo\n')
-  assert.deepEqual(expectErrors(result), ['jobs:job config contains unknown keys: scripts'])
+  assert.deepEqual(expectErrors(result), ['jobs:job: config contains unknown keys: scripts'])
   assert.equal(result.ok ? undefined : result.errors[0]?.file, '.gitlab-ci.yml')
 })
 
 test('case 84: when never at job level', async (t) => {
   assert.deepEqual(expectErrors(await compileYaml(t, 'job: {when: never, script: echo}\n')), [
-    'jobs:job when should be one of: on_success, on_failure, always, manual, delayed',
+    'jobs:job: when should be one of: on_success, on_failure, always, manual, delayed',
   ])
 })
 
 test('empty script and delayed without start_in are refused', async (t) => {
-  assert.deepEqual(expectErrors(await compileYaml(t, 'job: {script: []}\n')), ["jobs:job script can't be blank"])
-  assert.deepEqual(expectErrors(await compileYaml(t, 'job: {script: x, when: delayed}\n')), ['jobs:job start in should be a duration'])
-  assert.deepEqual(expectErrors(await compileYaml(t, 'job: {script: x, start_in: 1 minute}\n')), ['jobs:job start in must be blank'])
+  assert.deepEqual(expectErrors(await compileYaml(t, 'job: {script: []}\n')), ["jobs:job: script can't be blank"])
+  assert.deepEqual(expectErrors(await compileYaml(t, 'job: {script: x, when: delayed}\n')), ['jobs:job: start in should be a duration'])
+  assert.deepEqual(expectErrors(await compileYaml(t, 'job: {script: x, start_in: 1 minute}\n')), ['jobs:job: start in must be blank'])
 })
 
 test('case 85: image and services forms', async (t) => {
@@ -49,7 +49,7 @@ test('case 85: image and services forms', async (t) => {
     ['redis:7', ['cache']],
     ['registry.example/group/img:2', ['group__img', 'group-img']],
   ])
-  assert.deepEqual(expectErrors(await compileYaml(t, 'job: {image: {name: a, foo: 1}, script: echo}\n')), ['jobs:job:image config contains unknown keys: foo'])
+  assert.deepEqual(expectErrors(await compileYaml(t, 'job: {image: {name: a, foo: 1}, script: echo}\n')), ['jobs:job:image: config contains unknown keys: foo'])
 })
 
 test('C-19 allow_failure exit_codes is kept when rules do not set it and overridden when they do', async (t) => {
@@ -110,7 +110,7 @@ job:
   const v = expandVariables(planJob.variables)
   assert.equal(v.CI_ENVIRONMENT_NAME, 'review/prod')
   assert.equal(v.CI_ENVIRONMENT_SLUG, 'review-prod')
-  assert.deepEqual(expectErrors(await compileYaml(t, 'job: {script: x, retry: 3}\n')), ['jobs:job:retry max config must be less than or equal to 2'])
+  assert.deepEqual(expectErrors(await compileYaml(t, 'job: {script: x, retry: 3}\n')), ['jobs:job:retry: max config must be less than or equal to 2'])
 })
 
 test('cache key:files is the SHA-1 of the last commits of the files, with the prefix', async (t) => {
@@ -133,7 +133,7 @@ test('C-24 cache fallback keys keep their order and expand with the job variable
   const v = expandVariables(planJob.variables)
   const lookup = (name: string): string | undefined => v[name]
   assert.deepEqual([cache?.key ?? '', ...(cache?.fallbackKeys ?? [])].map((key) => expandText(key, lookup)), ['deps-feature-x', 'deps-main', 'deps-base'])
-  assert.deepEqual(expectErrors(await compileYaml(t, 'j: {script: x, cache: {key: a/b}}\n')), ['jobs:j:cache:key config cannot contain the "/" character or be "." or ".."'])
+  assert.deepEqual(expectErrors(await compileYaml(t, 'j: {script: x, cache: {key: a/b}}\n')), ['jobs:j:cache:key: config cannot contain the "/" character or be "." or ".."'])
 })
 
 test('trigger jobs describe child pipelines', async (t) => {
@@ -145,5 +145,5 @@ test('trigger jobs describe child pipelines', async (t) => {
     forward: { yamlVariables: true, pipelineVariables: true },
   })
   assert.deepEqual(planJob.script, [])
-  assert.deepEqual(expectErrors(await compileYaml(t, 'child: {trigger: {project: a/b}, script: echo}\n')), ['jobs:child config contains unknown keys: script'])
+  assert.deepEqual(expectErrors(await compileYaml(t, 'child: {trigger: {project: a/b}, script: echo}\n')), ['jobs:child: config contains unknown keys: script'])
 })

@@ -84,7 +84,7 @@ d-negated:
   assert.deepEqual(names(await compileYaml(t, yaml)), ['b-undef-null', 'd-negated'])
   assert.equal(holds('$NOT_SET =~ /^$/', {}), true)
   const bad = await compileYaml(t, "job:\n  rules: [{if: '${GITLAB_CI} == \"true\"'}]\n  script: echo\n")
-  assert.deepEqual(expectErrors(bad), ['jobs:job:rules:rule if invalid expression syntax'])
+  assert.deepEqual(expectErrors(bad), ['jobs:job:rules:rule: if invalid expression syntax'])
 })
 
 test('invalid expressions are refused at lint time', () => {
@@ -169,7 +169,7 @@ test('case 50: variables inside if are compared unexpanded', async (t) => {
 
 test('case 52: rules cannot be combined with only', async (t) => {
   const errors = expectErrors(await compileYaml(t, 'job:\n  only: [main]\n  rules: [{when: always}]\n  script: echo\n'))
-  assert.deepEqual(errors, ['jobs:job config key may not be used with `rules`: only'])
+  assert.deepEqual(errors, ['jobs:job: config key may not be used with `rules`: only'])
 })
 
 test('case 53: rules:changes is true on a first push and uses the diff with a before SHA', async (t) => {
@@ -267,7 +267,7 @@ test('a last rule with only when and no workflow:rules gives a warning, not an e
 })
 
 test('rule keys and values are validated', async (t) => {
-  assert.deepEqual(expectErrors(await compileYaml(t, 'job:\n  rules: [{iff: x}]\n  script: echo\n')), ['jobs:job:rules:rule config contains unknown keys: iff'])
-  assert.deepEqual(expectErrors(await compileYaml(t, 'job:\n  rules: [{when: later}]\n  script: echo\n')), ['jobs:job:rules:rule when unknown value: later'])
-  assert.deepEqual(expectErrors(await compileYaml(t, 'job:\n  rules: []\n  script: echo\n')), ["jobs:job:rules config can't be blank"])
+  assert.deepEqual(expectErrors(await compileYaml(t, 'job:\n  rules: [{iff: x}]\n  script: echo\n')), ['jobs:job:rules:rule: config contains unknown keys: iff'])
+  assert.deepEqual(expectErrors(await compileYaml(t, 'job:\n  rules: [{when: later}]\n  script: echo\n')), ['jobs:job:rules:rule: when unknown value: later'])
+  assert.deepEqual(expectErrors(await compileYaml(t, 'job:\n  rules: []\n  script: echo\n')), ["jobs:job:rules: config can't be blank"])
 })

@@ -8,11 +8,11 @@ const finalVars = (planJob: Parameters<typeof vars>[0]): Record<string, string> 
 
 test('case 31: float variables are refused and quoted ones accepted', async (t) => {
   const errors = expectErrors(await compileYaml(t, 'variables:\n  PY: 3.10\njob: {script: echo}\n'))
-  assert.deepEqual(errors, ['variables:PY variable definition must be either a string or a hash'])
+  assert.deepEqual(errors, ['variables:PY: variable definition must be either a string or a hash'])
   const ok = await compileYaml(t, 'variables:\n  PY: "3.10"\njob: {script: echo}\n')
   assert.equal(vars(job(ok, 'job')).PY, '3.10')
   const jobLevel = expectErrors(await compileYaml(t, 'job: {script: echo, variables: {FLAG: true}}\n'))
-  assert.deepEqual(jobLevel, ['jobs:job:variables:FLAG variable definition must be either a string or a hash'])
+  assert.deepEqual(jobLevel, ['jobs:job:variables:FLAG: variable definition must be either a string or a hash'])
 })
 
 test('case 35: rules:variables beat job variables, which beat workflow and global ones; pipeline variables beat all', async (t) => {
@@ -36,7 +36,7 @@ job:
 
 test('case 36: a variable with options must list its value', async (t) => {
   const yaml = 'variables:\n  ENV:\n    value: dev\n    options: [staging, production]\njob: {script: echo}\n'
-  assert.deepEqual(expectErrors(await compileYaml(t, yaml)), ['variables:ENV config value must be present in options'])
+  assert.deepEqual(expectErrors(await compileYaml(t, yaml)), ['variables:ENV: config value must be present in options'])
 })
 
 test('case 37: expand false keeps the dollar literal and marks the variable raw', async (t) => {

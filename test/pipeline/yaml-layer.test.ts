@@ -74,7 +74,7 @@ test('case 8: hidden jobs are neither created nor validated', async (t) => {
 })
 
 test('case 9: a configuration with only hidden jobs is refused', async (t) => {
-  assert.deepEqual(expectErrors(await compileYaml(t, '.a:\n  script: echo\n')), ['jobs config should contain at least one visible job'])
+  assert.deepEqual(expectErrors(await compileYaml(t, '.a:\n  script: echo\n')), ['jobs: config should contain at least one visible job'])
 })
 
 test('Psych scalar rules: legacy integers, base 60, octal, no 0o, floats need a point, y stays a string', () => {
@@ -97,8 +97,10 @@ test('unknown local tags are dropped and the plain value kept; ruby tags are ref
 
 test('a YAML syntax error names the file, line and column', async (t) => {
   const result = await compileYaml(t, 'job:\n  script: [echo\n')
-  const errors = expectErrors(result)
-  assert.match(errors[0] ?? '', /^\(\.gitlab-ci\.yml\): .+ at line \d+ column \d+$/)
+  const [error] = result.ok ? [] : result.errors
+  assert.equal(error?.file, '.gitlab-ci.yml')
+  // The file is in its field, not repeated as GitLab's `(.gitlab-ci.yml): ` prefix.
+  assert.match(error?.message ?? '', new RegExp(`^[A-Z][^(]+ at line ${String(error?.line)} column \\d+$`))
 })
 
 test('a root that is not a mapping is an invalid configuration format', async (t) => {
@@ -107,5 +109,5 @@ test('a root that is not a mapping is an invalid configuration format', async (t
 
 test('a merge key whose value is not a mapping stays a literal key and fails validation', async (t) => {
   const errors = expectErrors(await compileYaml(t, 'job:\n  <<: 3\n  script: echo\n'))
-  assert.deepEqual(errors, ['jobs:job config contains unknown keys: <<'])
+  assert.deepEqual(errors, ['jobs:job: config contains unknown keys: <<'])
 })

@@ -65,10 +65,18 @@ export function expectPlan(result: CompileResult): PipelinePlan {
   return result.pipeline
 }
 
+/** Each error as `<key>: <message>` (just the message when it has no key), as exec prints it after the file and line. */
 export function expectErrors(result: CompileResult): string[] {
   if (result.ok) throw new Error(`expected errors, got jobs: ${result.pipeline.jobs.map((j) => j.name).join(', ')}`)
 
-  return result.errors.map((error) => error.message)
+  return result.errors.map((error) => (error.key === undefined ? error.message : `${error.key}: ${error.message}`))
+}
+
+/** Each error as `<file>: <key>: <message>` (no key part when it has none). */
+export function expectFileErrors(result: CompileResult): string[] {
+  if (result.ok) throw new Error(`expected errors, got jobs: ${result.pipeline.jobs.map((j) => j.name).join(', ')}`)
+
+  return result.errors.map((error) => `${error.file}: ${error.key === undefined ? '' : `${error.key}: `}${error.message}`)
 }
 
 /** `{stage: [job names]}` in execution order. */

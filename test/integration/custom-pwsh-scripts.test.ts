@@ -57,7 +57,7 @@ test('with shell = "pwsh" every stage of a custom job is a pwsh .ps1 file, get_s
   assert.match(sources, new RegExp(`& "git" '-c' 'http\\.userAgent=glrunner [^']+' 'fetch' 'origin' '--no-recurse-submodules' '\\+refs/heads/main:refs/remotes/origin/main' '--depth' '5' '--prune' '--quiet'\\n${CHECK.replace(/[$(){}|?!]/g, '\\$&')}`))
   assert.match(sources, /& "git" '-c' 'submodule\.recurse=false' 'checkout' '-f' '-q' '0123456789abcdef0123456789abcdef01234567'/)
   assert.match(sources, /& "git" 'remote' 'add' 'origin' 'https:\/\/gitlab\.example\.com\/g\/p\.git' 2>\$null/, 'the remote URL holds no token')
-  assert.match(sources, /\[System\.IO\.File\]::WriteAllText\(\$GLR_EXT_GIT_CONFIG_PATH, "[^"]*gitlab-ci-token:glcbt-64_TestJobToken123456789@/)
+  assert.match(sources, /\[System\.IO\.File\]::WriteAllText\(\$GLR_EXT_GIT_CONFIG_PATH, ".*`"https:\/\/gitlab-ci-token:glcbt-64_TestJobToken123456789@/)
 
   const build = out.read('02-build_script-script.ps1').toString('utf8')
   assert.ok(build.includes(`Write-Output "hi $env:CI_JOB_ID"\n${CHECK}\n`))

@@ -98,7 +98,7 @@ async function projectDirOf(root: string, jobId: number, coordinator: Coordinato
   const text = stripAnsi(coordinator.job(jobId)!.trace.toString('utf8'))
   const match = /^Reinitialized existing Git repository in (.+)\/\.git\/$|^Initialized empty Git repository in (.+)\/\.git\/$/m.exec(text)
   const dir = match?.[1] ?? match?.[2]
-  assert.ok(dir?.startsWith(root), `the trace of job ${jobId} names its project dir\n${text}`)
+  if (dir === undefined || !dir.startsWith(root)) assert.fail(`the trace of job ${jobId} names its project dir\n${text}`)
 
   return dir
 }

@@ -22,6 +22,8 @@ export interface RunnerProcessOptions {
   outputLimitKiB?: number
   /** How long start-up (tsx compiling the sources) may take. */
   startTimeoutMs?: number
+  /** `--executor`; shell by default. */
+  executor?: string
 }
 
 export class RunnerProcess {
@@ -45,7 +47,7 @@ export class RunnerProcess {
     const args = [
       '--import', 'tsx', join(o.root, 'src/cli/main.ts'),
       '--log-level', 'warn', '--log-format', 'json',
-      'run-single', '--url', o.coordinator.url, '--executor', 'shell',
+      'run-single', '--url', o.coordinator.url, '--executor', o.executor ?? 'shell',
       '--builds-dir', o.buildsDir,
       '--limit', String(o.limit ?? 1),
       '--check-interval', String(o.checkIntervalSeconds),

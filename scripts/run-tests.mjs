@@ -34,7 +34,8 @@ if (files.length === 0) {
 const concurrency = process.env.GLRUNNER_TEST_CONCURRENCY ?? '3'
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...passThrough, ...files],
+  // A hung test fails after four minutes instead of holding the run until CI's limit.
+  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=240000', ...passThrough, ...files],
   { cwd: root, stdio: 'inherit' },
 )
 process.exit(result.status ?? 1)

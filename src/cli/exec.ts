@@ -15,7 +15,7 @@ import { Command, Option } from 'commander'
 import { stringify } from 'yaml'
 import { ConfigError, GlrunnerError } from '../core/errors.js'
 import { formatExecLogger } from './exec-logger.js'
-import { compilePipeline, type CompileError } from '../pipeline/index.js'
+import { compilePipeline, formatCompileError, ZERO_SHA, type CompileError, type CompileOptions } from '../pipeline/index.js'
 import { formatJobList, formatSummary, listJobs } from '../local/exec-report.js'
 import { LOCAL_PULL_POLICIES, type LocalPullPolicy } from '../local/local-docker.js'
 import { runPipeline } from '../local/run-pipeline.js'
@@ -63,9 +63,7 @@ function parseVariables(entries: string[]): Record<string, string> {
 }
 
 function formatCompileErrors(errors: CompileError[]): string {
-  return errors
-    .map((error) => `${error.file}${error.line !== undefined ? `:${error.line}` : ''}: ${error.key ? `${error.key}: ` : ''}${error.message}`)
-    .join('\n  ')
+  return errors.map(formatCompileError).join('\n  ')
 }
 
 /**
@@ -157,7 +155,7 @@ async function execAction(jobNames: string[], flags: ExecFlags, command: Command
   }
   if (flags.summaryJson) await checkSummaryPath(flags.summaryJson)
 
-  const compileOptions = { projectDir: topLevel, ciFile: flags.file, variables: parseVariables(flags.variable) }
+  const compileOptions: CompileOptions = { projectDir: topLevel, ciFile: flags.file, variables: parseVariables(flags.variable) }
   const compiled = await compilePipeline(compileOptions)
   for (const warning of compiled.warnings) process.stderr.write(`WARNING: ${warning}\n`)
   if (!compiled.ok) {
@@ -168,14 +166,25 @@ async function execAction(jobNames: string[], flags: ExecFlags, command: Command
   }
 
   const selection = selectJobs(compiled.pipeline, jobNames, { onlyNeeds: flags.onlyNeeds === true })
-  const plan = restrictPlan(compiled.pipeline, selection)
+  let plan = restrictPlan(compiled.pipeline, selection)
   if (flags.listJson) return void out(`${JSON.stringify(listJobs(plan), null, 2)}\n`)
   if (flags.list) return void out(formatJobList(plan))
   if (flags.preview) return void out(stringify({ stages: plan.stages, jobs: plan.jobs }))
   if (plan.jobs.length === 0) return void out('no jobs to run: rules and workflow excluded every job\n')
 
   const state = await prepareStateDir(topLevel)
-  const snapshot = await snapshotWorkTree({ projectDir: topLevel, stateDir: state.root })
+  const git = compiled.pipeline.git
+  const snapshot = await snapshotWorkTree({
+    projectDir: topLevel,
+    stateDir: state.root,
+    ...(git.tag !== undefined ? { tag: git.tag } : git.branch !== undefined ? { branch: git.branch } : {}),
+  })
+  // A repository without commits compiles with a zero sha; the snapshot is the real one.
+  if (git.sha === ZERO_SHA) {
+    compileOptions.git = { sha: snapshot.sha }
+    const again = await compilePipeline(compileOptions)
+    if (again.ok) plan = restrictPlan(again.pipeline, selectJobs(again.pipeline, jobNames, { onlyNeeds: flags.onlyNeeds === true }))
+  }
   const stopper = stopOnSignals(out)
   const summary = await runPipeline({
     plan,

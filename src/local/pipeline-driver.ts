@@ -9,7 +9,7 @@ import { gunzipSync } from 'node:zlib'
 import { formatError } from '../core/errors.js'
 import type { Coordinator, JobRecord } from '../coordinator/index.js'
 import { extractZipArchive } from '../helpers/archive/index.js'
-import { compileChildPipeline, type CompileOptions, type PipelinePlan, type PlanJob } from '../pipeline/index.js'
+import { compileChildPipeline, formatCompileError, type CompileOptions, type PipelinePlan, type PlanJob } from '../pipeline/index.js'
 import { parseDotenv } from '../pipeline/dotenv.js'
 import {
   applyDotenv,
@@ -271,7 +271,7 @@ export class PipelineDriver {
       artifactFiles: await this.#artifactIncludeFiles(bridge),
     })
     if (!compiled.ok) {
-      const problems = compiled.errors.map((error) => `${error.file}${error.line ? `:${error.line}` : ''}: ${error.message}`)
+      const problems = compiled.errors.map(formatCompileError)
       this.context.write(`${label}: child pipeline is invalid:\n  ${problems.join('\n  ')}\n`)
       attempt.failureReason = 'downstream_pipeline_creation_failed'
       settle({ status: 'failed', failureReason: 'downstream_pipeline_creation_failed' })

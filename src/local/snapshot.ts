@@ -54,9 +54,10 @@ async function optionalGit(args: string[], cwd: string): Promise<string> {
 
 /**
  * Snapshots `projectDir` into `<stateDir>/repo.git` and returns the commit. The branch
- * the user is on is recreated there pointing at the snapshot, so jobs see the same ref.
+ * (by default the one the user is on) is recreated there pointing at the snapshot, so jobs
+ * see the same ref; a `tag` is created too for tag pipelines.
  */
-export async function snapshotWorkTree(options: { projectDir: string; stateDir: string; branch?: string }): Promise<Snapshot> {
+export async function snapshotWorkTree(options: { projectDir: string; stateDir: string; branch?: string; tag?: string }): Promise<Snapshot> {
   const projectDir = resolve(options.projectDir)
   const topLevel = await optionalGit(['rev-parse', '--show-toplevel'], projectDir)
   if (topLevel === '') {
@@ -106,6 +107,8 @@ export async function snapshotWorkTree(options: { projectDir: string; stateDir: 
     const refName = branch === '' ? 'glrunner-detached' : branch
     await git(['update-ref', `refs/heads/${refName}`, sha], { cwd: repoDir })
     await git(['symbolic-ref', 'HEAD', `refs/heads/${refName}`], { cwd: repoDir })
+    // A tag pipeline fetches refs/tags/<tag>: it points at the snapshot too.
+    if (options.tag !== undefined) await git(['update-ref', `refs/tags/${options.tag}`, sha], { cwd: repoDir })
 
     return { repoDir, sha, branch: refName, headSha, dirty }
   } finally {

@@ -224,3 +224,24 @@ test('exec refuses a --summary-json path it could not write before running anyth
   assert.match(result.stderr, /ERROR: --summary-json \/nonexistent-dir\/s\.json: cannot write in \/nonexistent-dir/)
   assert.doesNotMatch(result.stdout, /Running with glrunner/)
 })
+
+test('exec runs on a detached HEAD, at a tag, and in a repository without commits', async (t) => {
+  const ci = 'show:\n  script: ["echo ref=$CI_COMMIT_REF_NAME tag=$CI_COMMIT_TAG", "cat file.txt"]\n'
+  const repo = await repoWith({ '.gitlab-ci.yml': ci, 'file.txt': 'content\n' })
+  t.after(() => rm(repo, { recursive: true, force: true }))
+
+  execFileSync('git', ['tag', 'v1.0'], { cwd: repo, env: gitEnv })
+  execFileSync('git', ['checkout', '-q', '--detach'], { cwd: repo, env: gitEnv })
+  const atTag = await glrunner(['exec'], repo)
+  assert.equal(atTag.code, 0, atTag.stdout + atTag.stderr)
+  assert.match(atTag.stdout, /show\s+\| ref=v1\.0 tag=v1\.0$/m)
+
+  const fresh = await mkdtemp(join(tmpdir(), 'glr-exec-nocommit-'))
+  t.after(() => rm(fresh, { recursive: true, force: true }))
+  execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: fresh, env: gitEnv })
+  await writeFile(join(fresh, '.gitlab-ci.yml'), ci)
+  await writeFile(join(fresh, 'file.txt'), 'not committed yet\n')
+  const noCommit = await glrunner(['exec'], fresh)
+  assert.equal(noCommit.code, 0, noCommit.stdout + noCommit.stderr)
+  assert.match(noCommit.stdout, /show\s+\| not committed yet$/m)
+})

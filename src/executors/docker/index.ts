@@ -35,6 +35,11 @@
  *   names (`/`→`__`, `/`→`-`) and `alias` lists; the health wait runs a probe container
  *   (the helper image) on the same network against the exposed and declared TCP ports, up
  *   to `wait_for_services_timeout`, and prints the service log when it fails.
+ * - Container keys: stage and service specs are pure functions of `[runners.docker]`
+ *   (container-specs.ts) mapped to Engine create options in create-options.ts. The build
+ *   container gets the limits, security keys, hostname, tmpfs and `user` (or the job's
+ *   `image:docker:user`, checked against `allowed_users`); services get `services_tmpfs`
+ *   and `services_privileged`; `container_labels` values are expanded with job variables.
  * - Stop and cleanup: an aborted stage SIGKILLs its container; cleanup force-removes every
  *   container, the network and the per-job volumes (persistent cache volumes are kept).
  * - Crash leftovers: every job object also carries `glrunner.owner` (host, boot id, pid and

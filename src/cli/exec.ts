@@ -16,7 +16,7 @@ import { stringify } from 'yaml'
 import { ConfigError, GlrunnerError } from '../core/errors.js'
 import { formatExecLogger } from './exec-logger.js'
 import { compilePipeline, formatCompileError, ZERO_SHA, type CompileError, type CompileOptions } from '../pipeline/index.js'
-import { formatJobList, formatSummary, listJobs } from '../local/exec-report.js'
+import { formatJobList, formatSummary, listJobs, previewDocument } from '../local/exec-report.js'
 import { LOCAL_PULL_POLICIES, type LocalPullPolicy } from '../local/local-docker.js'
 import { runPipeline } from '../local/run-pipeline.js'
 import { restrictPlan, selectJobs } from '../local/select-jobs.js'
@@ -169,7 +169,7 @@ async function execAction(jobNames: string[], flags: ExecFlags, command: Command
   let plan = restrictPlan(compiled.pipeline, selection)
   if (flags.listJson) return void out(`${JSON.stringify(listJobs(plan), null, 2)}\n`)
   if (flags.list) return void out(formatJobList(plan))
-  if (flags.preview) return void out(stringify({ stages: plan.stages, jobs: plan.jobs }))
+  if (flags.preview) return void out(stringify(previewDocument(plan), { aliasDuplicateObjects: false, lineWidth: 0 }))
   if (plan.jobs.length === 0) return void out('no jobs to run: rules and workflow excluded every job\n')
 
   const state = await prepareStateDir(topLevel)
@@ -230,7 +230,7 @@ export function execCommand(): Command {
     .option('--only-needs', 'run only what the named jobs need, not the jobs themselves')
     .option('--list', 'list the jobs (stage, when, allow_failure, needs) and exit')
     .option('--list-json', 'list the jobs as JSON and exit')
-    .option('--preview', 'print the compiled pipeline as YAML and exit')
+    .option('--preview', 'print the pipeline as .gitlab-ci.yml-style YAML after includes, extends and rules, and exit')
     .option('--summary-json <file>', 'write the pipeline status and per-job results as JSON')
     .addOption(new Option('--concurrency <n>', 'jobs at once').argParser(parseNonNegativeInteger).default(availableParallelism()))
     .addOption(new Option('--output-limit <KiB>', 'job log size limit (GitLab: 4096)').argParser(parseNonNegativeInteger).default(65_536))

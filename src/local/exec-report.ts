@@ -63,3 +63,51 @@ export function formatSummary(summary: PipelineSummary, colour: boolean): string
 
   return `\n${text}\n${colour ? `${STATUS_COLOURS[summary.status] ?? ''}${verdict}\x1b[0m` : verdict}  (full logs: ${summary.logsDir})\n`
 }
+
+/**
+ * The compiled pipeline as `.gitlab-ci.yml`-style YAML (`--preview`): includes, `extends`,
+ * `default`, `!reference`, rules and `parallel` already applied, one entry per concrete
+ * job with GitLab's keys, empty and default values left out.
+ */
+export function previewDocument(plan: PipelinePlan): Record<string, unknown> {
+  const document: Record<string, unknown> = { stages: plan.stages }
+  for (const job of plan.jobs) {
+    const entry: Record<string, unknown> = { stage: job.stage }
+    if (job.image) entry.image = job.image.entrypoint ? { name: job.image.name, entrypoint: job.image.entrypoint } : job.image.name
+    if (job.services.length > 0) entry.services = job.services.map((service) => (service.aliases.length > 0 ? { name: service.name, alias: service.aliases.join(',') } : service.name))
+    if (Object.keys(job.yamlVariables).length > 0) entry.variables = job.yamlVariables
+    if (job.beforeScript.length > 0) entry.before_script = job.beforeScript
+    if (job.trigger) entry.trigger = job.trigger.project ?? { include: job.trigger.include, ...(job.trigger.strategy ? { strategy: job.trigger.strategy } : {}) }
+    else entry.script = job.script
+    if (job.afterScript.length > 0) entry.after_script = job.afterScript
+    if (job.needs !== undefined) entry.needs = job.needs.map((need) => (need.artifacts && !need.optional ? need.job : { job: need.job, artifacts: need.artifacts, optional: need.optional }))
+    if (job.dependencies !== undefined) entry.dependencies = job.dependencies
+    if (job.when !== 'on_success') entry.when = job.when
+    if (job.startIn) entry.start_in = job.startIn
+    if (job.allowFailure !== false) entry.allow_failure = job.allowFailure === true ? true : { exit_codes: job.allowFailure.exitCodes }
+    if (job.artifacts) entry.artifacts = previewArtifacts(job.artifacts)
+    if (job.cache.length > 0) entry.cache = job.cache.map((cache) => ({ key: cache.key, paths: cache.paths, policy: cache.policy, when: cache.when, ...(cache.fallbackKeys.length > 0 ? { fallback_keys: cache.fallbackKeys } : {}), ...(cache.untracked ? { untracked: true } : {}) }))
+    const plainRetry = job.retry.when.length === 0 || (job.retry.when.length === 1 && job.retry.when[0] === 'always')
+    if (job.retry.max > 0) entry.retry = plainRetry && job.retry.exitCodes.length === 0 ? job.retry.max : { max: job.retry.max, when: job.retry.when, ...(job.retry.exitCodes.length > 0 ? { exit_codes: job.retry.exitCodes } : {}) }
+    if (job.timeoutSeconds !== undefined) entry.timeout = `${job.timeoutSeconds}s`
+    if (job.tags.length > 0) entry.tags = job.tags
+    if (job.environment) entry.environment = job.environment.name
+    if (job.resourceGroup) entry.resource_group = job.resourceGroup
+    if (job.interruptible) entry.interruptible = true
+    document[job.name] = entry
+  }
+
+  return document
+}
+
+function previewArtifacts(artifacts: NonNullable<PipelinePlan['jobs'][number]['artifacts']>): Record<string, unknown> {
+  return {
+    ...(artifacts.name ? { name: artifacts.name } : {}),
+    ...(artifacts.paths.length > 0 ? { paths: artifacts.paths } : {}),
+    ...(artifacts.exclude.length > 0 ? { exclude: artifacts.exclude } : {}),
+    ...(artifacts.untracked ? { untracked: true } : {}),
+    ...(artifacts.when !== 'on_success' ? { when: artifacts.when } : {}),
+    ...(artifacts.expireIn ? { expire_in: artifacts.expireIn } : {}),
+    ...(Object.keys(artifacts.reports).length > 0 ? { reports: artifacts.reports } : {}),
+  }
+}

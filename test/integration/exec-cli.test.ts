@@ -245,3 +245,30 @@ test('exec runs on a detached HEAD, at a tag, and in a repository without commit
   assert.equal(noCommit.code, 0, noCommit.stdout + noCommit.stderr)
   assert.match(noCommit.stdout, /show\s+\| not committed yet$/m)
 })
+
+test('exec --preview prints the pipeline as GitLab-style YAML with extends and default applied', async (t) => {
+  const repo = await repoWith({
+    '.gitlab-ci.yml': `
+default:
+  before_script: [echo setup]
+.base:
+  stage: test
+  variables: { MODE: fast }
+  retry: 2
+unit:
+  extends: .base
+  script: [make test]
+  needs: []
+`,
+  })
+  t.after(() => rm(repo, { recursive: true, force: true }))
+
+  const result = await glrunner(['exec', '--preview'], repo)
+
+  assert.equal(result.code, 0, result.stderr)
+  const { parse } = await import('yaml')
+  assert.deepEqual(parse(result.stdout), {
+    stages: ['test'],
+    unit: { stage: 'test', variables: { MODE: 'fast' }, before_script: ['echo setup'], script: ['make test'], needs: [], retry: 2 },
+  })
+})

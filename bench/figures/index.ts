@@ -8,6 +8,7 @@ import { localPipelineFigure } from './local-pipeline.js'
 import { logThroughputFigure } from './log-throughput.js'
 import { pickupLatencyFigure } from './pickup-latency.js'
 import { pipelineCompileFigure } from './pipeline-compile.js'
+import { sshOverheadFigure } from './ssh-overhead.js'
 import { startupFigure } from './startup.js'
 
 export const FIGURES: readonly Figure[] = [
@@ -19,5 +20,6 @@ export const FIGURES: readonly Figure[] = [
   concurrencyFigure,
   artifactsFigure,
   dockerExecutorFigure,
+  sshOverheadFigure,
   startupFigure,
 ]

@@ -48,6 +48,7 @@ function runnerStageContext(context: PhaseContext, signal: AbortSignal): RunnerS
     files: context.executor.files,
     artifacts: run.request.artifacts,
     cacheConfig: sources.runner.cache,
+    runnerCacheDir: sources.runner.cache_dir,
     runnerShortToken: run.request.identity.shortToken,
     runnerUrl: sources.runner.url,
     signal,

@@ -114,6 +114,8 @@ export class RunnerManager {
     if (this.stateValue !== 'idle') return
     this.stateValue = 'running'
     for (const entry of this.entries) {
+      // Executors clean up what a crashed earlier process left (docker: labelled containers).
+      void entry.provider?.startup?.({ runner: entry.config, logger: entry.logger })
       if (!entry.provider) entry.logger.error('unknown executor, this runner will not ask for jobs', { executor: entry.config.executor })
       this.rotator.schedule(entry)
     }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import type { BuildFileTransfer, Executor, ExecutorProvider } from '../../src/executors/executor.js'
@@ -72,6 +72,8 @@ test('cache stages of an executor without host files work through its file trans
   assert.equal(first.result.state, 'success', first.text)
   assert.match(first.text, /Created cache/)
   assert.deepEqual(saveCalls, ['download vendor'])
+  // The archive is kept under the runner's own cache_dir, a path of this machine.
+  assert.ok(existsSync(join(scratch.dir, 'cache', 'project-7', 'deps', 'cache.zip')))
 
   // A fresh project dir: only the cache can bring vendor/lib.txt back.
   rmSync(join(scratch.dir, 'builds'), { recursive: true, force: true })

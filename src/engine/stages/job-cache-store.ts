@@ -4,6 +4,7 @@
  * A distributed cache this runner cannot use is a warning, not a failure: the local cache
  * still works, as in the official runner when it cannot build pre-signed URLs (13.5).
  */
+import { resolve } from 'node:path'
 import { formatError } from '../../core/errors.js'
 import { createCacheStore } from '../../helpers/cache/create-cache-store.js'
 import { LocalCacheStore, type CacheStore } from '../../helpers/cache/index.js'
@@ -12,10 +13,17 @@ import type { RunnerStageContext } from './runner-stage.js'
 
 const DEFAULT_CACHE_REQUEST_TIMEOUT_MINUTES = 10
 
-/** `paths.cacheDir` already ends in the slug (builds-dir.ts); the root is what comes before it. */
+/**
+ * Where this runner keeps its local cache archives. With host files (shell) that is
+ * `paths.cacheDir`, which already ends in the slug (builds-dir.ts). For executors whose
+ * paths are inside a container or on another host, `paths.cacheDir` is not a path of this
+ * machine: the archives live under the runner's own `cache_dir` (default `./cache`).
+ */
 export function cacheRootAndSlug(context: RunnerStageContext): { root: string; slug: string } {
   const { payload, paths } = context
   const slug = projectSlug(payload.git_info.repo_url, payload.job_info.project_id)
+  if (context.hostProjectDir === undefined) return { root: resolve(context.runnerCacheDir || 'cache'), slug }
+
   const suffix = `/${slug}`
   if (paths.cacheDir.endsWith(suffix)) return { root: paths.cacheDir.slice(0, -suffix.length) || '/', slug }
 

@@ -27,6 +27,8 @@ export interface RunnerStageContext {
   artifacts: ArtifactsTransport
   /** `[runners.cache]` as written in config.toml; undefined for a local cache only. */
   cacheConfig: Readonly<Record<string, unknown>> | undefined
+  /** `cache_dir` of the runner's config, a path on the runner's host ('' when unset). */
+  runnerCacheDir: string
   /** The runner's short token (distributed cache object names when not Shared). */
   runnerShortToken: string
   /** GitLab URL of the runner config; upload stages are skipped when empty. */

@@ -52,13 +52,13 @@ const cases: { name: string; payload: JobPayloadInput; message: RegExp }[] = [
   {
     name: 'an unsupported shell',
     payload: basePayload(),
-    message: /shell "pwsh" is not supported by the shell executor/,
+    message: /shell "cmd" is not supported by the shell executor/,
   },
 ]
 
 for (const [index, item] of cases.entries()) {
   test(`${item.name} fails the job with a clear message instead of throwing`, async () => {
-    const runner = { builds_dir: join(scratch.dir, `b${index}`), ...(item.name === 'an unsupported shell' ? { shell: 'pwsh' } : {}) }
+    const runner = { builds_dir: join(scratch.dir, `b${index}`), ...(item.name === 'an unsupported shell' ? { shell: 'cmd' } : {}) }
     const out = await runJob({ payload: item.payload, runner })
     assert.equal(out.result.state, 'failed')
     assert.ok(['runner_system_failure', 'script_failure'].includes(out.result.failureReason ?? ''), out.result.failureReason)

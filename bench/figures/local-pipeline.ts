@@ -74,7 +74,7 @@ async function measure(ctx: BenchContext): Promise<FigureRow[]> {
       floor.push((await timeCommand('bash', ['-c', `mkdir -p '${scratch}' && cd '${scratch}' && ${serial}`])).ms)
     }
 
-    const common = [`${CONCURRENCY} jobs at once for both`, 'glrunner time includes node + tsx start-up; state folders removed before each run']
+    const startUp = 'glrunner time includes node + tsx start-up; state folders removed before each run'
     const rows: FigureRow[] = [
       lookup.ok
         ? measuredRow({
@@ -83,16 +83,16 @@ async function measure(ctx: BenchContext): Promise<FigureRow[]> {
             unit: 'ms',
             glrunner,
             baseline: { name: `gitlab-ci-local ${lookup.peer.version} (shell executor, Node 22, offline through unshare -rn)`, values: peerMs },
-            notes: common,
+            notes: [`${CONCURRENCY} jobs at once for both; the two alternate which runs first`, startUp],
           })
-        : unavailable(ID, TITLE, `gitlab-ci-local not available: ${lookup.reason}`),
+        : unavailable(ID, TITLE, lookup.reason),
       measuredRow({
         id: `${ID}-floor`,
         title: `${TITLE}, against the bare scripts`,
         unit: 'ms',
         glrunner,
         baseline: { name: 'the ten scripts in one bash, one after another', values: floor },
-        notes: common,
+        notes: [`glrunner runs ${CONCURRENCY} jobs at once`, startUp],
       }),
     ]
 

@@ -36,10 +36,34 @@ export interface RemoteRunResult {
 }
 
 /** Opens an exec channel (no pty). */
+/** How a remote command ended: its exit status, or the signal that killed it. */
+export interface RemoteExit {
+  code: number | null
+  signal: string | null
+}
+
+const exits = new WeakMap<ClientChannel, RemoteExit>()
+
 export function execChannel(client: Client, command: string): Promise<ClientChannel> {
   return new Promise((resolve, reject) => {
-    client.exec(command, (err, channel) => (err ? reject(err) : resolve(channel)))
+    client.exec(command, (err, channel) => {
+      if (err) return reject(err)
+      // A quick command's exit status can arrive in the same read as the channel's opening,
+      // before an awaiting caller could listen: record it from the first moment.
+      const exit: RemoteExit = { code: null, signal: null }
+      exits.set(channel, exit)
+      channel.once('exit', (code: number | null, signal?: string) => {
+        exit.code = code
+        exit.signal = signal ?? null
+      })
+      resolve(channel)
+    })
   })
+}
+
+/** The exit recorded for a channel opened by execChannel (complete once it closed). */
+export function remoteExit(channel: ClientChannel): RemoteExit {
+  return exits.get(channel) ?? { code: null, signal: null }
 }
 
 /** Runs `command` to completion, discarding its output; resolves with its exit code. */
@@ -49,13 +73,7 @@ export async function execQuiet(client: Client, command: string): Promise<number
   channel.stderr.on('data', () => undefined)
   channel.end()
 
-  return await new Promise((resolve) => {
-    let code: number | null = null
-    channel.once('exit', (exitCode: number | null) => {
-      code = exitCode
-    })
-    channel.once('close', () => resolve(code))
-  })
+  return await new Promise((resolve) => channel.once('close', () => resolve(remoteExit(channel).code)))
 }
 
 /** `$HOME/.glrunner-stage-<hex>.pid`, unquoted `$HOME` so the remote expands it. */
@@ -89,12 +107,6 @@ export async function runRemote(options: RemoteRunOptions): Promise<RemoteRunRes
   const file = pidFileExpression()
   const channel = await execChannel(options.client, stageCommand(options.shellCommand, file))
 
-  let code: number | null = null
-  let exitSignal: string | null = null
-  channel.on('exit', (exitCode: number | null, signalName?: string) => {
-    code = exitCode
-    exitSignal = signalName ?? null
-  })
   const closed = new Promise<void>((resolve) => channel.once('close', () => resolve()))
   channel.on('data', options.stdout)
   channel.stderr.on('data', options.stderr)
@@ -114,6 +126,8 @@ export async function runRemote(options: RemoteRunOptions): Promise<RemoteRunRes
   await closed
   options.signal.removeEventListener('abort', stop)
   if (stopping !== undefined) await stopping
+
+  const { code, signal: exitSignal } = remoteExit(channel)
 
   return { code, signal: exitSignal, gaveUp }
 }

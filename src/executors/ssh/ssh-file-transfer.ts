@@ -10,7 +10,7 @@ import type { Client, ClientChannel } from 'ssh2'
 import { GlrunnerError } from '../../core/errors.js'
 import { quotePosix } from '../../shells/quote.js'
 import type { BuildFileTransfer } from '../executor.js'
-import { execChannel } from './remote-process.js'
+import { execChannel, remoteExit } from './remote-process.js'
 
 export class SshTransferError extends GlrunnerError {
   constructor(action: string, detail: string) {
@@ -44,14 +44,8 @@ function channelEnded(channel: ClientChannel): Promise<Ended> {
   channel.on('error', () => undefined)
   const stderr: Buffer[] = []
   channel.stderr.on('data', (chunk: Buffer) => stderr.push(chunk))
-  let code: number | null = null
-  let signal: string | null = null
-  channel.once('exit', (exitCode: number | null, signalName?: string) => {
-    code = exitCode
-    signal = signalName ?? null
-  })
 
-  return new Promise((resolve) => channel.once('close', () => resolve({ code, signal, stderr: Buffer.concat(stderr).toString('utf8').trim() })))
+  return new Promise((resolve) => channel.once('close', () => resolve({ ...remoteExit(channel), stderr: Buffer.concat(stderr).toString('utf8').trim() })))
 }
 
 function localTar(args: string[]): { child: ReturnType<typeof spawn>; ended: Promise<Ended> } {

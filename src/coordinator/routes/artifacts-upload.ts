@@ -35,7 +35,7 @@ async function parseMultipart(ctx: RouteContext, uploadDir: string): Promise<Par
   const result: ParsedUpload = { fields: {}, file: undefined, tooLarge: false }
   const max = ctx.options.maxArtifactBytes ?? Number.POSITIVE_INFINITY
   const writes: Array<Promise<void>> = []
-  const parser = busboy({ headers: ctx.req.headers })
+  const parser = busboy({ headers: ctx.req.headers, defParamCharset: 'utf8' })
 
   parser.on('field', (name, value) => {
     result.fields[name] = value

@@ -81,7 +81,7 @@ async function measure(ctx: BenchContext): Promise<FigureRow[]> {
 
     return [
       measuredRow({ id: 'artifacts-throughput', title: 'artifact archive + upload (script end → upload answered)', unit: 'MiB/s', glrunner: ours, baseline: { name: `zip -r -${LEVEL} of the same tree (no upload)`, values: zip }, notes }),
-      measuredRow({ id: 'artifacts-peak-rss', title: 'runner peak RSS during the artifact job', unit: 'MiB', glrunner: rss, baseline: { name: `peak RSS of zip -r -${LEVEL}`, values: zipRss }, notes: ['VmHWM reset before each job; includes tsx compiling the sources in-process'] }),
+      measuredRow({ id: 'artifacts-peak-rss', title: 'runner peak RSS during the artifact job', unit: 'MiB', glrunner: rss, baseline: { name: `peak RSS of zip -r -${LEVEL}`, values: zipRss }, notes: ['VmHWM reset before each job; includes Node start-up (tsx compiling the sources when dist/ is not built)'] }),
     ]
   } finally {
     await runner?.stop()

@@ -76,7 +76,7 @@ async function measure(ctx: BenchContext): Promise<FigureRow[]> {
         notes: [
           `GIT_STRATEGY=none; ${runs} alternating pairs; enqueue → final p50 ${percentile(endToEnd, 50).toFixed(0)} ms with check_interval 0.2 s`,
           'per job: a bridge network, a builds volume, predefined + build containers (one start per stage), cleanup',
-          'the runner is a separate `glrunner run-single --executor docker` process (through tsx)',
+          'the runner is a separate `glrunner run-single --executor docker` process (built dist/, or tsx when not built)',
         ],
       }),
     ]

@@ -52,7 +52,7 @@ async function measure(ctx: BenchContext): Promise<FigureRow[]> {
         baseline: { name: `bash -c true + git clone --depth ${depth} over HTTP from the coordinator`, values: theirs },
         notes: [
           `GIT_STRATEGY=clone; enqueue → final p50 ${percentile(endToEnd, 50).toFixed(0)} ms with check_interval 0.2 s`,
-          'the runner is a separate `glrunner run-single` process (through tsx)',
+          'the runner is a separate `glrunner run-single` process (built dist/, or tsx when not built)',
         ],
       }),
     ]

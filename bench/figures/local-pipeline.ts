@@ -5,6 +5,7 @@
  * A second row keeps the floor: the same ten scripts run one after another by one bash.
  * Both tools run at the same concurrency; each starts from a clean state folder.
  */
+import { glrunnerCommand } from '../lib/glrunner-command.js'
 import { existsSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -74,7 +75,7 @@ async function measure(ctx: BenchContext): Promise<FigureRow[]> {
       floor.push((await timeCommand('bash', ['-c', `mkdir -p '${scratch}' && cd '${scratch}' && ${serial}`])).ms)
     }
 
-    const startUp = 'glrunner time includes node + tsx start-up; state folders removed before each run'
+    const startUp = `glrunner time includes node start-up (${glrunnerCommand(ctx.root).kind === 'dist' ? 'built dist/' : 'sources through tsx'}); state folders removed before each run`
     const rows: FigureRow[] = [
       lookup.ok
         ? measuredRow({
@@ -104,7 +105,7 @@ async function measure(ctx: BenchContext): Promise<FigureRow[]> {
 
 async function timeGlrunner(root: string, repo: string): Promise<number> {
   await rm(join(repo, STATE_DIR_NAME), { recursive: true, force: true })
-  const cli = ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'exec', '--cwd', repo, '--concurrency', String(CONCURRENCY)]
+  const cli = [...glrunnerCommand(root).nodeArgs, 'exec', '--cwd', repo, '--concurrency', String(CONCURRENCY)]
 
   return (await timeCommand(process.execPath, cli, { cwd: root })).ms
 }

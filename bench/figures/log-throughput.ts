@@ -90,7 +90,7 @@ async function throughRunner(ctx: BenchContext, megabytes: number, runs: number)
 
     return [
       measuredRow({ id: 'logs-throughput', title: 'job log throughput, runner → coordinator', unit: 'MiB/s', glrunner: ours, baseline: { name: 'cat of the same file > /dev/null', values: cat }, notes }),
-      measuredRow({ id: 'logs-peak-rss', title: 'runner peak RSS while streaming the log', unit: 'MiB', glrunner: rss, baseline: { name: 'peak RSS of bash -c cat', values: catRss }, notes: ['runner VmHWM reset before each job (includes tsx, which compiles the sources in-process)'] }),
+      measuredRow({ id: 'logs-peak-rss', title: 'runner peak RSS while streaming the log', unit: 'MiB', glrunner: rss, baseline: { name: 'peak RSS of bash -c cat', values: catRss }, notes: ['runner VmHWM reset before each job (includes Node start-up; tsx too when dist/ is not built)'] }),
     ]
   } finally {
     await runner?.stop()

@@ -1,7 +1,9 @@
 /**
- * glrunner as a separate process (`glrunner run-single` through tsx), so its RSS and CPU
+ * glrunner as a separate process (`glrunner run-single`, built or through tsx: see
+ * glrunner-command.ts), so its RSS and CPU
  * can be read from /proc without the harness and the coordinator mixed in.
  */
+import { glrunnerCommand } from './glrunner-command.js'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createWriteStream } from 'node:fs'
 import { join } from 'node:path'
@@ -45,7 +47,7 @@ export class RunnerProcess {
     const logFile = join(o.workDir, `runner-${o.runner.id}.log`)
     const log = createWriteStream(logFile)
     const args = [
-      '--import', 'tsx', join(o.root, 'src/cli/main.ts'),
+      ...glrunnerCommand(o.root).nodeArgs,
       '--log-level', 'warn', '--log-format', 'json',
       'run-single', '--url', o.coordinator.url, '--executor', o.executor ?? 'shell',
       '--builds-dir', o.buildsDir,

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { execFileSync, spawn } from 'node:child_process'
-import { mkdtemp, readFile, rm, writeFile, stat } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { test } from 'node:test'
 import { glrunnerArgs } from '../helpers/glrunner-cli.js'
 
@@ -27,7 +27,10 @@ function glrunner(args: string[], cwd: string): Promise<CliResult> {
 
 async function repoWith(files: Record<string, string>): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'glr-exec-'))
-  for (const [name, content] of Object.entries(files)) await writeFile(join(dir, name), content)
+  for (const [name, content] of Object.entries(files)) {
+    await mkdir(dirname(join(dir, name)), { recursive: true })
+    await writeFile(join(dir, name), content)
+  }
   execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: dir, env: gitEnv })
   execFileSync('git', ['add', '-A'], { cwd: dir, env: gitEnv })
   execFileSync('git', ['commit', '-qm', 'init'], { cwd: dir, env: gitEnv })
@@ -271,4 +274,42 @@ unit:
     stages: ['test'],
     unit: { stage: 'test', variables: { MODE: 'fast' }, before_script: ['echo setup'], script: ['make test'], needs: [], retry: 2 },
   })
+})
+
+test('exec options: --variable wins over YAML, --manual plays a manual job, --only-needs skips the named job, --file and --cwd pick the pipeline, --clean removes the state', async (t) => {
+  const repo = await repoWith({
+    'ci/other.yml': `
+variables: { WHO: yaml }
+prep:
+  stage: build
+  script: ['echo prep says $WHO']
+main:
+  stage: test
+  needs: [prep]
+  script: ['echo main says $WHO']
+deploy:
+  stage: deploy
+  when: manual
+  script: ['echo deploying']
+`,
+  })
+  t.after(() => rm(repo, { recursive: true, force: true }))
+  const elsewhere = tmpdir()
+
+  const withVariable = await glrunner(['exec', '--cwd', repo, '--file', 'ci/other.yml', '--variable', 'WHO=cli', '--summary-json', join(repo, 's1.json')], elsewhere)
+  assert.equal(withVariable.code, 0, withVariable.stderr)
+  assert.match(withVariable.stdout, /prep +\| prep says cli$/m)
+  const first = JSON.parse(await readFile(join(repo, 's1.json'), 'utf8')) as { jobs: Array<{ name: string; status: string }> }
+  assert.deepEqual(first.jobs.map((job) => [job.name, job.status]), [['prep', 'success'], ['main', 'success'], ['deploy', 'manual']])
+
+  const manual = await glrunner(['exec', '--cwd', repo, '--file', 'ci/other.yml', '--manual', 'deploy'], elsewhere)
+  assert.match(manual.stdout, /deploy +\| deploying$/m)
+
+  const onlyNeeds = await glrunner(['exec', 'main', '--only-needs', '--cwd', repo, '--file', 'ci/other.yml'], elsewhere)
+  assert.match(onlyNeeds.stdout, /prep +\| prep says yaml$/m)
+  assert.doesNotMatch(onlyNeeds.stdout, /main says/)
+
+  const clean = await glrunner(['exec', '--clean', '--cwd', repo], elsewhere)
+  assert.match(clean.stdout, /^removed .*\.glrunner$/m)
+  await assert.rejects(stat(join(repo, '.glrunner')))
 })

@@ -91,8 +91,13 @@ export async function drain(req: IncomingMessage): Promise<void> {
   }
 }
 
+/** JSON values a request body can be: an object, an array, a string or `null`. */
+const JSON_START = new Set([0x7b, 0x5b, 0x22, 0x6e])
+
 export function parseJson(body: Buffer): unknown {
-  if (body.length === 0) return undefined
+  // Trace chunks are raw log bytes, often a MiB: skip the decoding when it cannot be JSON.
+  const first = body.find((byte) => byte !== 0x20 && byte !== 0x0a && byte !== 0x0d && byte !== 0x09)
+  if (first === undefined || !JSON_START.has(first)) return undefined
   try {
     return JSON.parse(body.toString('utf8')) as unknown
   } catch {

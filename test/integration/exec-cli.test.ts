@@ -1,43 +1,14 @@
 import assert from 'node:assert/strict'
 import { execFileSync, spawn } from 'node:child_process'
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { test } from 'node:test'
-import { glrunnerArgs } from '../helpers/glrunner-cli.js'
+import { gitEnv, glrunnerArgs, repoWith as makeRepo, runGlrunner as glrunner } from '../helpers/glrunner-cli.js'
 
-const gitEnv = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' }
 
-interface CliResult {
-  code: number | null
-  stdout: string
-  stderr: string
-}
 
-function glrunner(args: string[], cwd: string): Promise<CliResult> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, glrunnerArgs(args), { cwd, env: { ...process.env, NO_COLOR: '1' } })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk) => (stdout += chunk))
-    child.stderr.on('data', (chunk) => (stderr += chunk))
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-  })
-}
-
-async function repoWith(files: Record<string, string>): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'glr-exec-'))
-  for (const [name, content] of Object.entries(files)) {
-    await mkdir(dirname(join(dir, name)), { recursive: true })
-    await writeFile(join(dir, name), content)
-  }
-  execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: dir, env: gitEnv })
-  execFileSync('git', ['add', '-A'], { cwd: dir, env: gitEnv })
-  execFileSync('git', ['commit', '-qm', 'init'], { cwd: dir, env: gitEnv })
-
-  return dir
-}
-
+const repoWith = (files: Record<string, string>) => makeRepo(files)
 const PIPELINE = `
 stages: [build, test]
 build:

@@ -4,44 +4,16 @@
  * service by its alias, and nothing left on the engine afterwards.
  */
 import assert from 'node:assert/strict'
-import { execFileSync, spawn } from 'node:child_process'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { EXEC_REPOSITORY_LABEL } from '../../src/local/local-docker.js'
 import { BUSYBOX_IMAGE, BUSYBOX_WEB_IMAGE, dockerTestSkipReason, objectsWithLabel, removeWithLabel } from '../helpers/docker-images.js'
-import { glrunnerArgs } from '../helpers/glrunner-cli.js'
+import { repoWith as makeRepo, runGlrunner as glrunner } from '../helpers/glrunner-cli.js'
 
+const repoWith = (files: Record<string, string>) => makeRepo(files, 'glr-exec-docker-')
 const skip = dockerTestSkipReason()
-const gitEnv = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' }
 
-interface CliResult {
-  code: number | null
-  stdout: string
-  stderr: string
-}
-
-function glrunner(args: string[], cwd: string): Promise<CliResult> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, glrunnerArgs(args), { cwd, env: { ...process.env, NO_COLOR: '1' } })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk) => (stdout += chunk))
-    child.stderr.on('data', (chunk) => (stderr += chunk))
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-  })
-}
-
-async function repoWith(files: Record<string, string>): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'glr-exec-docker-'))
-  for (const [name, content] of Object.entries(files)) await writeFile(join(dir, name), content)
-  execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: dir, env: gitEnv })
-  execFileSync('git', ['add', '-A'], { cwd: dir, env: gitEnv })
-  execFileSync('git', ['commit', '-qm', 'init'], { cwd: dir, env: gitEnv })
-
-  return dir
-}
 
 /** Asserts the run left no container, network or volume labelled with its repository. */
 function assertNothingLeft(repo: string): void {

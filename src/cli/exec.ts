@@ -21,7 +21,7 @@ import { LOCAL_PULL_POLICIES, type LocalPullPolicy } from '../local/local-docker
 import { runPipeline } from '../local/run-pipeline.js'
 import { restrictPlan, selectJobs } from '../local/select-jobs.js'
 import { snapshotWorkTree } from '../local/snapshot.js'
-import { cleanStateDir, prepareStateDir } from '../local/state-dir.js'
+import { cleanStateDir, lockStateDir, nextPipelineId, prepareStateDir, savePipelineId } from '../local/state-dir.js'
 import { parseNonNegativeInteger } from './option-parsers.js'
 
 const execFileAsync = promisify(execFile)
@@ -101,22 +101,31 @@ async function checkSummaryPath(path: string): Promise<void> {
 }
 
 /**
- * SIGINT/SIGTERM during a run: the first stops it cleanly (running jobs aborted and their
- * process trees terminated, the rest canceled, summary printed); a second exits at once.
+ * SIGINT/SIGTERM during a run: the first cancels it as GitLab's UI would (running jobs stop
+ * their script and run after_script, the rest are canceled, the summary is printed); a
+ * second stops running jobs at once (process trees terminated); a third exits.
  */
-function stopOnSignals(write: (text: string) => void): { signal: AbortSignal; dispose: () => void } {
-  const controller = new AbortController()
+function stopOnSignals(write: (text: string) => void): { signal: AbortSignal; forceSignal: AbortSignal; dispose: () => void } {
+  const cancel = new AbortController()
+  const force = new AbortController()
   const handler = (signal: NodeJS.Signals) => {
-    if (controller.signal.aborted) process.exit(signal === 'SIGINT' ? 130 : 143)
-    write(`\n${signal}: stopping the pipeline; running jobs are aborted (again to exit at once)\n`)
     process.exitCode = signal === 'SIGINT' ? 130 : 143
-    controller.abort(signal)
+    if (!cancel.signal.aborted) {
+      write(`\n${signal}: canceling the pipeline; running jobs stop and run their after_script (again to stop them at once)\n`)
+      cancel.abort(signal)
+    } else if (!force.signal.aborted) {
+      write(`\n${signal}: stopping running jobs now (again to exit at once)\n`)
+      force.abort(signal)
+    } else {
+      process.exit(process.exitCode)
+    }
   }
   process.on('SIGINT', handler)
   process.on('SIGTERM', handler)
 
   return {
-    signal: controller.signal,
+    signal: cancel.signal,
+    forceSignal: force.signal,
     dispose: () => {
       process.off('SIGINT', handler)
       process.off('SIGTERM', handler)
@@ -155,7 +164,8 @@ async function execAction(jobNames: string[], flags: ExecFlags, command: Command
   }
   if (flags.summaryJson) await checkSummaryPath(flags.summaryJson)
 
-  const compileOptions: CompileOptions = { projectDir: topLevel, ciFile: flags.file, variables: parseVariables(flags.variable) }
+  const pipelineId = await nextPipelineId(topLevel)
+  const compileOptions: CompileOptions = { projectDir: topLevel, ciFile: flags.file, variables: parseVariables(flags.variable), pipelineId, pipelineIid: pipelineId }
   const compiled = await compilePipeline(compileOptions)
   for (const warning of compiled.warnings) process.stderr.write(`WARNING: ${warning}\n`)
   if (!compiled.ok) {
@@ -173,45 +183,53 @@ async function execAction(jobNames: string[], flags: ExecFlags, command: Command
   if (plan.jobs.length === 0) return void out('no jobs to run: rules and workflow excluded every job\n')
 
   const state = await prepareStateDir(topLevel)
-  const git = compiled.pipeline.git
-  const snapshot = await snapshotWorkTree({
-    projectDir: topLevel,
-    stateDir: state.root,
-    ...(git.tag !== undefined ? { tag: git.tag } : git.branch !== undefined ? { branch: git.branch } : {}),
-  })
-  // A repository without commits compiles with a zero sha; the snapshot is the real one.
-  if (git.sha === ZERO_SHA) {
-    compileOptions.git = { sha: snapshot.sha }
-    const again = await compilePipeline(compileOptions)
-    if (again.ok) plan = restrictPlan(again.pipeline, selectJobs(again.pipeline, jobNames, { onlyNeeds: flags.onlyNeeds === true }))
-  }
-  const stopper = stopOnSignals(out)
-  const summary = await runPipeline({
-    plan,
-    compileOptions,
-    snapshot,
-    state,
-    executor: flags.executor,
-    docker: {
-      ...(flags.dockerImage !== undefined ? { defaultImage: flags.dockerImage } : {}),
-      pullPolicy: flags.dockerPullPolicy,
-      volumes: flags.dockerVolume,
-    },
-    concurrency: flags.concurrency,
-    manualJobs: [...flags.manual, ...selection.named],
-    logger: formatExecLogger(command),
-    write: out,
-    colour,
-    outputLimitKiB: flags.outputLimit,
-    live: colour,
-    signal: stopper.signal,
-  }).finally(() => stopper.dispose())
+  const unlock = await lockStateDir(state)
+  try {
+    await savePipelineId(state, pipelineId)
+    const git = compiled.pipeline.git
+    const snapshot = await snapshotWorkTree({
+      projectDir: topLevel,
+      stateDir: state.root,
+      ...(git.tag !== undefined ? { tag: git.tag } : git.branch !== undefined ? { branch: git.branch } : {}),
+    })
+    // A repository without commits compiles with a zero sha; the snapshot is the real one.
+    if (git.sha === ZERO_SHA) {
+      compileOptions.git = { sha: snapshot.sha }
+      const again = await compilePipeline(compileOptions)
+      if (again.ok) plan = restrictPlan(again.pipeline, selectJobs(again.pipeline, jobNames, { onlyNeeds: flags.onlyNeeds === true }))
+    }
+    const stopper = stopOnSignals(out)
+    const summary = await runPipeline({
+      plan,
+      compileOptions,
+      snapshot,
+      state,
+      pipelineId,
+      executor: flags.executor,
+      docker: {
+        ...(flags.dockerImage !== undefined ? { defaultImage: flags.dockerImage } : {}),
+        pullPolicy: flags.dockerPullPolicy,
+        volumes: flags.dockerVolume,
+      },
+      concurrency: flags.concurrency,
+      manualJobs: [...flags.manual, ...selection.named],
+      logger: formatExecLogger(command),
+      write: out,
+      colour,
+      outputLimitKiB: flags.outputLimit,
+      live: colour,
+      signal: stopper.signal,
+      forceSignal: stopper.forceSignal,
+    }).finally(() => stopper.dispose())
 
-  out(formatSummary(summary, colour))
-  if (flags.summaryJson) {
-    await writeFile(flags.summaryJson, `${JSON.stringify({ status: summary.status, jobs: summary.jobs }, null, 2)}\n`)
+    out(formatSummary(summary, colour))
+    if (flags.summaryJson) {
+      await writeFile(flags.summaryJson, `${JSON.stringify({ status: summary.status, jobs: summary.jobs }, null, 2)}\n`)
+    }
+    if (summary.status !== 'success' && !process.exitCode) process.exitCode = 1
+  } finally {
+    await unlock()
   }
-  if (summary.status !== 'success' && !process.exitCode) process.exitCode = 1
 }
 
 export function execCommand(): Command {

@@ -119,11 +119,12 @@ export class PipelineDriver {
     for (const state of this.#run.jobs.values()) {
       if (state.status === 'created' || state.status === 'manual') state.status = 'canceled'
     }
-    // Jobs handed to the coordinator that no runner picked up will never run now.
+    // As a cancel from GitLab's UI: jobs no runner picked up yet are dropped; running ones
+    // get Job-Status canceling, so their script stops and after_script still runs.
     for (const attempt of this.#attempts.values()) {
-      if (attempt.coordinatorId !== undefined && this.context.coordinator.job(attempt.coordinatorId)?.state === 'pending') {
-        this.context.coordinator.cancelJob(attempt.coordinatorId, 'hard')
-      }
+      const job = attempt.coordinatorId === undefined ? undefined : this.context.coordinator.job(attempt.coordinatorId)
+      if (job?.state === 'pending') this.context.coordinator.cancelJob(job.id, 'hard')
+      else if (job?.state === 'running') this.context.coordinator.cancelJob(job.id, 'graceful')
     }
     for (const child of this.#children) child.cancel()
   }
@@ -213,7 +214,9 @@ export class PipelineDriver {
 
     const dotenvError = await this.#collectDotenv(name, record)
     if (dotenvError !== undefined) this.context.write(`${label}: ${dotenvError}\n`)
-    const status = dotenvError === undefined ? (record.state as JobResult['status']) : 'failed'
+    // A job stopped because the user stopped the run shows as canceled, as on GitLab.
+    const ended = this.#canceled && record.state === 'failed' ? 'canceled' : (record.state as JobResult['status'])
+    const status = dotenvError === undefined ? ended : 'failed'
     this.#record(name, {
       status,
       ...(record.exitCode !== undefined ? { exitCode: record.exitCode } : {}),

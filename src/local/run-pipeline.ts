@@ -54,6 +54,8 @@ export interface RunPipelineOptions {
   compileOptions: CompileOptions
   snapshot: Snapshot
   state: StateDir
+  /** CI_PIPELINE_ID of this run (and its log folder's name); child pipelines count on. */
+  pipelineId?: number
   executor: string
   /** For `executor: docker`: default image, pull policy, extra volumes (see local-docker.ts). */
   docker?: Omit<LocalDockerOptions, 'repository'>
@@ -68,11 +70,16 @@ export interface RunPipelineOptions {
   /** Job log size limit in KiB (output_limit of the local runner). */
   outputLimitKiB: number
   /**
-   * Aborting stops the run: running jobs are aborted (their process trees terminated, as
-   * on a runner shutdown), jobs not started yet are canceled, and the summary is returned.
-   * The reason, when a string, is the signal name shown in the jobs' logs.
+   * Aborting stops the run as a cancel from GitLab's UI would: jobs not started yet are
+   * canceled, running jobs get `canceling` (the script stops, after_script runs), and the
+   * summary is returned.
    */
   signal?: AbortSignal
+  /**
+   * Aborting stops running jobs at once, as a runner shutdown does (process trees
+   * terminated, no after_script); the reason, when a string, is the signal name.
+   */
+  forceSignal?: AbortSignal
 }
 
 /** Runs the plan to its end and returns the summary; never leaves servers running. */
@@ -95,7 +102,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
 
 async function runWithCoordinator(options: RunPipelineOptions, docker: LocalDocker | undefined): Promise<PipelineSummary> {
 
-  const pipelineId = Date.now() % 1_000_000_000
+  const pipelineId = options.pipelineId ?? Date.now() % 1_000_000_000
   const logsDir = join(options.state.logs, String(pipelineId))
   await mkdir(logsDir, { recursive: true })
 
@@ -114,12 +121,16 @@ async function runWithCoordinator(options: RunPipelineOptions, docker: LocalDock
   const manager = startLocalRunner(coordinator, options, docker, await localRunnerToken(options.state))
   let finished = false
   let driver: PipelineDriver | undefined
-  const stop = () => {
-    const reason = options.signal?.reason
+  // First stop: cancel like GitLab's UI does (after_script runs). `forceSignal`: abort the
+  // running jobs outright (their process trees are terminated) — a second Ctrl-C.
+  const stop = () => driver?.cancel()
+  const force = () => {
+    const reason = options.forceSignal?.reason
     manager.stopForcefully(typeof reason === 'string' ? reason : 'SIGTERM')
     driver?.cancel()
   }
   options.signal?.addEventListener('abort', stop, { once: true })
+  options.forceSignal?.addEventListener('abort', force, { once: true })
   try {
     const project = coordinator.addProject({ path: options.plan.git.projectPath, repoDir: options.snapshot.repoDir })
     const printer = new JobLogPrinter({ colour: options.colour, write: options.write, live: options.live === true }, options.plan.jobs.map((job) => job.name))
@@ -151,6 +162,7 @@ async function runWithCoordinator(options: RunPipelineOptions, docker: LocalDock
     return { status, jobs: driver.summaries(), logsDir }
   } finally {
     options.signal?.removeEventListener('abort', stop)
+    options.forceSignal?.removeEventListener('abort', force)
     // After a normal end no job is running; after an error, running jobs are aborted.
     if (finished) manager.stopGracefully()
     else manager.stopForcefully('SIGTERM')
@@ -204,6 +216,9 @@ function startLocalRunner(coordinator: Coordinator, options: RunPipelineOptions,
     logger: options.logger,
     runBuild,
     resolveExecutor: getExecutorProvider,
+    // A quiet job learns of a cancel (Ctrl-C) from its next keep-alive: send one every 2 s
+    // instead of 30 s — cheap against the embedded server, and Ctrl-C feels immediate.
+    timing: { trace: { forceSendIntervalMs: 2_000 } },
   })
   manager.start()
 

@@ -4,8 +4,9 @@
  * repository's top level and ignores itself (a `.gitignore` of `*` inside it), so neither
  * the user's `.gitignore` nor `git status` is touched.
  */
-import { mkdir, rm, stat, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { GlrunnerError } from '../core/errors.js'
 
 export const STATE_DIR_NAME = '.glrunner'
 
@@ -49,4 +50,52 @@ export async function cleanStateDir(repoTopLevel: string): Promise<string | unde
   await rm(root, { recursive: true, force: true })
 
   return existed ? root : undefined
+}
+
+/** The pipeline id the next run gets: one more than the last run's (CI_PIPELINE_ID). */
+export async function nextPipelineId(repoTopLevel: string): Promise<number> {
+  const saved = Number((await readFile(join(stateDirPaths(repoTopLevel).root, 'pipeline-id'), 'utf8').catch(() => '0')).trim())
+
+  return Number.isSafeInteger(saved) && saved > 0 ? saved + 1 : 1
+}
+
+export async function savePipelineId(state: StateDir, id: number): Promise<void> {
+  await writeFile(join(state.root, 'pipeline-id'), `${id}\n`)
+}
+
+/**
+ * One `glrunner exec` at a time per repository: runs share the checkouts under builds/, so
+ * a second one would overwrite the first one's files. Returns the release function.
+ */
+export async function lockStateDir(state: StateDir): Promise<() => Promise<void>> {
+  const path = join(state.root, 'run.lock')
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await writeFile(path, `${process.pid}\n`, { flag: 'wx' })
+
+      return () => rm(path, { force: true })
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+      const holder = Number((await readFile(path, 'utf8').catch(() => '')).trim())
+      if (Number.isSafeInteger(holder) && holder > 0 && processAlive(holder)) {
+        throw new GlrunnerError('GLR_EXEC_BUSY', `another glrunner exec (pid ${holder}) is running in this repository`, {
+          failureReason: 'runner_configuration_error',
+          hint: 'Wait for it to finish; to run pipelines side by side, use a second work tree (git worktree add ../other).',
+        })
+      }
+      // Left by a run that died: take it over.
+      await rm(path, { force: true })
+    }
+  }
+  throw new GlrunnerError('GLR_EXEC_BUSY', `could not lock ${path}`, { failureReason: 'runner_configuration_error' })
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
 }

@@ -143,7 +143,7 @@ dynamic:
   assert.equal(result.code, 1)
 })
 
-test('SIGINT during exec aborts running jobs without leaving their processes, cancels the rest, and prints the summary', async (t) => {
+test('SIGINT during exec cancels like GitLab: the running job stops, runs after_script, leaves no process; later jobs are canceled; the summary is printed', async (t) => {
   const marker = `glr-sigint-${process.pid}-${Date.now()}`
   const repo = await repoWith({
     '.gitlab-ci.yml': `
@@ -152,6 +152,8 @@ slow:
   stage: a
   script:
     - sh -c 'sleep 300; true' ${marker}-a & sh -c 'sleep 301; true' ${marker}-b; wait
+  after_script:
+    - echo "after_script saw $CI_JOB_STATUS"
 later:
   stage: b
   script: [echo never]
@@ -168,9 +170,10 @@ later:
   child.kill('SIGINT')
 
   assert.equal(await exited, 130, stdout)
-  assert.match(stdout, /SIGINT: stopping the pipeline/)
+  assert.match(stdout, /SIGINT: canceling the pipeline/)
+  assert.match(stdout, /slow +\| after_script saw canceled$/m)
   const summary = JSON.parse(await readFile(join(repo, 's.json'), 'utf8')) as { jobs: Array<{ name: string; status: string }> }
-  assert.deepEqual(summary.jobs.map((job) => [job.name, job.status]), [['slow', 'failed'], ['later', 'canceled']])
+  assert.deepEqual(summary.jobs.map((job) => [job.name, job.status]), [['slow', 'canceled'], ['later', 'canceled']])
   const ours = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').filter((line) => line.includes(marker))
   assert.deepEqual(ours, [], 'no process of the job is left')
 })
@@ -283,4 +286,24 @@ deploy:
   const clean = await glrunner(['exec', '--clean', '--cwd', repo], elsewhere)
   assert.match(clean.stdout, /^removed .*\.glrunner$/m)
   await assert.rejects(stat(join(repo, '.glrunner')))
+})
+
+test('exec counts CI_PIPELINE_ID up per run and refuses a second run in the same repository while one is going', async (t) => {
+  const repo = await repoWith({ '.gitlab-ci.yml': 'job:\n  script: ["echo pipeline=$CI_PIPELINE_ID", "sleep 4"]\n' })
+  t.after(() => rm(repo, { recursive: true, force: true }))
+
+  const first = glrunner(['exec'], repo)
+  const deadline = Date.now() + 15_000
+  while (Date.now() < deadline && !(await stat(join(repo, '.glrunner', 'run.lock')).then(() => true, () => false))) {
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  const second = await glrunner(['exec'], repo)
+  assert.equal(second.code, 1)
+  assert.match(second.stderr, /ERROR: another glrunner exec \(pid \d+\) is running in this repository/)
+
+  const firstResult = await first
+  assert.equal(firstResult.code, 0, firstResult.stderr)
+  assert.match(firstResult.stdout, /job +\| pipeline=1$/m)
+  const third = await glrunner(['exec'], repo)
+  assert.match(third.stdout, /job +\| pipeline=2$/m)
 })

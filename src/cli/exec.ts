@@ -167,7 +167,11 @@ async function execAction(jobNames: string[], flags: ExecFlags, command: Command
   const pipelineId = await nextPipelineId(topLevel)
   const compileOptions: CompileOptions = { projectDir: topLevel, ciFile: flags.file, variables: parseVariables(flags.variable), pipelineId, pipelineIid: pipelineId }
   const compiled = await compilePipeline(compileOptions)
-  for (const warning of compiled.warnings) process.stderr.write(`WARNING: ${warning}\n`)
+  const printWarnings = (warnings: string[]) => {
+    for (const warning of warnings) process.stderr.write(`WARNING: ${warning}\n`)
+  }
+  // Without commits, the snapshot supplies the sha and a second compile the warnings.
+  if (!compiled.ok || compiled.pipeline.git.sha !== ZERO_SHA) printWarnings(compiled.warnings)
   if (!compiled.ok) {
     if (flags.summaryJson) {
       await writeFile(flags.summaryJson, `${JSON.stringify({ status: 'invalid', errors: compiled.errors, jobs: [] }, null, 2)}\n`)
@@ -196,6 +200,7 @@ async function execAction(jobNames: string[], flags: ExecFlags, command: Command
     if (git.sha === ZERO_SHA) {
       compileOptions.git = { sha: snapshot.sha }
       const again = await compilePipeline(compileOptions)
+      printWarnings(again.warnings)
       if (again.ok) plan = restrictPlan(again.pipeline, selectJobs(again.pipeline, jobNames, { onlyNeeds: flags.onlyNeeds === true }))
     }
     const stopper = stopOnSignals(out)

@@ -22,7 +22,7 @@ import { runPipeline } from '../local/run-pipeline.js'
 import { restrictPlan, selectJobs } from '../local/select-jobs.js'
 import { snapshotWorkTree } from '../local/snapshot.js'
 import { cleanStateDir, lockStateDir, nextPipelineId, prepareStateDir, savePipelineId } from '../local/state-dir.js'
-import { parseNonNegativeInteger } from './option-parsers.js'
+import { parseNonNegativeInteger, parsePositiveInteger } from './option-parsers.js'
 
 const execFileAsync = promisify(execFile)
 
@@ -255,7 +255,7 @@ export function execCommand(): Command {
     .option('--list-json', 'list the jobs as JSON and exit')
     .option('--preview', 'print the pipeline as .gitlab-ci.yml-style YAML after includes, extends and rules, and exit')
     .option('--summary-json <file>', 'write the pipeline status and per-job results as JSON')
-    .addOption(new Option('--concurrency <n>', 'jobs at once').argParser(parseNonNegativeInteger).default(availableParallelism()))
+    .addOption(new Option('--concurrency <n>', 'jobs at once').argParser(parsePositiveInteger).default(availableParallelism()))
     .addOption(new Option('--output-limit <KiB>', 'job log size limit (GitLab: 4096)').argParser(parseNonNegativeInteger).default(65_536))
     .option('--clean', 'remove the .glrunner state folder (builds, caches, logs) and exit')
     .option('--example', 'run the built-in example pipeline in a temporary folder')

@@ -20,6 +20,13 @@ export function parseNonNegativeInteger(value: string): number {
   return Number(trimmed)
 }
 
+export function parsePositiveInteger(value: string): number {
+  const number = parseNonNegativeInteger(value)
+  if (number === 0) throw new InvalidArgumentError(`expected a whole number >= 1, got ${JSON.stringify(value)}.`)
+
+  return number
+}
+
 /** For repeatable options: each occurrence adds to the list. */
 export function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value]

@@ -1,13 +1,14 @@
 /**
- * Where `glrunner exec` keeps each job's full raw log: one file per job and attempt under
- * the run's folder, named after the job so people find it, and never two jobs in one file
- * (`a b`, `a_b` and `a/b` all sanitise to `a_b`).
+ * Where `glrunner exec` keeps each job's full raw log: one file per job under the run's
+ * folder, named after the job so people find it, never two jobs in one file (`a b`, `a_b`
+ * and `a/b` all sanitise to `a_b`), and an index, `jobs.json`, mapping job names to files.
  */
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 
 export class JobLogFiles {
   readonly #taken = new Set<string>()
+  readonly #index: Record<string, string> = {}
 
   constructor(readonly dir: string) {}
 
@@ -17,8 +18,10 @@ export class JobLogFiles {
     let name = `${base}.log`
     for (let index = 2; this.#taken.has(name); index++) name = `${base}-${index}.log`
     this.#taken.add(name)
+    this.#index[label] = name
     const path = join(this.dir, name)
     await writeFile(path, trace)
+    await writeFile(join(this.dir, 'jobs.json'), `${JSON.stringify(this.#index, null, 2)}\n`)
 
     return path
   }

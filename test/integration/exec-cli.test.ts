@@ -188,7 +188,7 @@ test('exec reuses its checkout between runs and keeps one log file per job even 
   assert.equal((await readdir(join(repo, '.glrunner', 'builds'))).length, 1, 'one runner folder for every run')
   const runs = await readdir(join(repo, '.glrunner', 'logs'))
   const logs = await readdir(join(repo, '.glrunner', 'logs', runs[0] as string))
-  assert.deepEqual(logs.sort(), ['a_b-2.log', 'a_b.log'])
+  assert.deepEqual(logs.sort(), ['a_b-2.log', 'a_b.log', 'jobs.json'])
 })
 
 test('exec refuses a --summary-json path it could not write before running anything', async (t) => {

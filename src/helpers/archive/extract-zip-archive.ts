@@ -174,13 +174,17 @@ async function writeEntry(
   }
 
   await clearPath(absolute)
-  const stream = await zip.openReadStreamPromise(entry)
   const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW
   // O_EXCL | O_NOFOLLOW: if anything reappeared at the path, fail instead of following it.
   const handle = await open(absolute, flags, 0o600)
   try {
+    // The read stream starts inflating as soon as it exists, and a corrupt entry fails
+    // on its own: it must be piped in the same tick it is opened, or its error has no
+    // listener and takes the whole process down.
+    const stream = await zip.openReadStreamPromise(entry)
     await pipeline(stream, handle.createWriteStream())
   } catch (error) {
+    await handle.close().catch(() => undefined)
     await rm(absolute, { force: true })
     if (isFilesystemError(error)) throw error
     throw new ArchiveReadError(state.archivePath, new Error(`entry ${name}: ${errorMessage(error)}`))

@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: measures every figure of issue #7 against its baseline and prints a
- * table; also writes bench/results/latest.json.
+ * table; also writes bench/results/latest.json, and bench/RESULTS.md after a full run of
+ * every figure.
  *
  *   npm run bench                    full run (under 20 minutes)
  *   npm run bench -- --quick         smaller sizes, under 3 minutes (CI; never fails on slow numbers)
@@ -15,7 +16,8 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { formatError } from '../src/core/errors.js'
 import { FIGURES } from './figures/index.js'
-import { writeResults } from './lib/results-file.js'
+import { commit, machine, writeResults } from './lib/results-file.js'
+import { updatesResultsMarkdown, writeResultsMarkdown } from './lib/results-markdown.js'
 import { renderTable } from './lib/table.js'
 import type { BenchContext, BenchMode, Figure, FigureRow } from './lib/types.js'
 
@@ -62,6 +64,12 @@ async function main(): Promise<number> {
   console.log(renderTable(rows))
   await writeResults({ path: values.out as string, root, mode, startedAt, rows })
   console.log(`\nwritten to ${values.out}`)
+  if (updatesResultsMarkdown(mode, only)) {
+    const markdownPath = resolve(root, 'bench/RESULTS.md')
+    const durationSeconds = Math.round((Date.now() - startedAt.getTime()) / 1000)
+    await writeResultsMarkdown({ path: markdownPath, startedAt, durationSeconds, commit: commit(root), machine: machine(), rows })
+    console.log(`and to ${markdownPath}`)
+  }
 
   return failed ? 1 : 0
 }

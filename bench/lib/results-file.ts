@@ -5,7 +5,7 @@ import os from 'node:os'
 import { dirname } from 'node:path'
 import { isUnavailable, type BenchMode, type FigureRow } from './types.js'
 
-function commit(root: string): string {
+export function commit(root: string): string {
   try {
     const sha = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root, stdio: 'pipe' }).toString().trim()
     const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: root, stdio: 'pipe' }).toString().trim() !== ''
@@ -16,7 +16,7 @@ function commit(root: string): string {
   }
 }
 
-export function machine(): Record<string, unknown> {
+export function machine(): { nproc: number; memoryBytes: number; cpu: string; platform: string; node: string; loadAverage: number[] } {
   return {
     nproc: os.availableParallelism(),
     memoryBytes: os.totalmem(),

@@ -5,7 +5,7 @@
  * to remove what a container still uses; those are kept and reported. With no engine
  * reachable the step is skipped, not failed.
  */
-import Docker from 'dockerode'
+import type Docker from 'dockerode'
 import { formatError } from '../core/errors.js'
 import { formatAge } from './disk-cleanup.js'
 
@@ -23,7 +23,8 @@ export interface DockerCleanupResult {
 }
 
 export async function cleanDocker(o: { olderThanMs: number; dryRun: boolean; now?: number; docker?: Docker }): Promise<DockerCleanupResult> {
-  const docker = o.docker ?? new Docker()
+  // Loaded here, not at start-up: see executors/docker/connect-engine.ts.
+  const docker = o.docker ?? new (await import('dockerode')).default()
   const now = o.now ?? Date.now()
   try {
     await docker.ping()

@@ -42,11 +42,14 @@ describe('main', () => {
     assert.match(lines[2] ?? '', /^\s+at /)
   })
 
-  it('loads the agent commands only when the command line may need them', async () => {
-    assert.deepEqual(await loadAgentCommands(['node', 'glrunner', '--log-level', 'debug', 'list']), [])
-    const names = (await loadAgentCommands(['node', 'glrunner', '--log-level', 'debug', 'run'])).map((command) => command.name())
-    for (const agent of ['run', 'run-single', 'exec']) assert.ok(names.includes(agent), `${agent} is loaded for run`)
-    assert.ok(!names.some((name) => ['register', 'verify', 'unregister', 'list'].includes(name)))
-    assert.equal((await loadAgentCommands(['node', 'glrunner', '--help'])).length, names.length, '--help lists every command')
+  it('loads only the agent command named, none for lifecycle commands and --version, all for help', async () => {
+    const namesFor = async (...args: string[]): Promise<string[]> => (await loadAgentCommands(['node', 'glrunner', ...args])).map((command) => command.name())
+    assert.deepEqual(await namesFor('--log-level', 'debug', 'list'), [])
+    assert.deepEqual(await namesFor('--log-level', 'debug', 'run'), ['run'])
+    assert.deepEqual(await namesFor('exec', '--list'), ['exec'])
+    assert.deepEqual(await namesFor('--version'), [])
+    const all = await namesFor('--help')
+    for (const agent of ['run', 'run-single', 'exec', 'cleanup', 'install', 'status']) assert.ok(all.includes(agent), `--help lists ${agent}`)
+    assert.deepEqual(await namesFor('exce'), all, 'an unknown name loads every command, so commander can suggest one')
   })
 })

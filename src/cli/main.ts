@@ -46,12 +46,19 @@ const AGENT_COMMANDS: Record<string, () => Promise<Command>> = {
 const LIFECYCLE_COMMANDS = new Set(['register', 'verify', 'unregister', 'list'])
 const GLOBAL_OPTIONS_WITH_VALUE = new Set(['--log-level', '--log-format'])
 
-/** The agent commands to load for this command line: none for the lifecycle commands. */
+/**
+ * The agent commands to load for this command line: only the one named, none for the
+ * lifecycle commands and `--version`, all of them for help and unknown names (so help
+ * lists them and a typo gets a suggestion).
+ */
 export async function loadAgentCommands(argv: string[]): Promise<Command[]> {
   const name = subcommandName(argv)
   if (name !== undefined && LIFECYCLE_COMMANDS.has(name)) return []
+  const load = name !== undefined ? AGENT_COMMANDS[name] : undefined
+  if (load !== undefined) return [await load()]
+  if (name === undefined && argv.slice(2).some((arg) => arg === '-v' || arg === '--version')) return []
 
-  return Promise.all(Object.values(AGENT_COMMANDS).map((load) => load()))
+  return Promise.all(Object.values(AGENT_COMMANDS).map((loader) => loader()))
 }
 
 function subcommandName(argv: string[]): string | undefined {

@@ -22,8 +22,8 @@
 import { randomBytes } from 'node:crypto'
 import { GlrunnerError } from '../core/errors.js'
 import { expandGo } from '../engine/variables/expand.js'
-import { createDockerodeClient, type ContainerClient } from '../executors/docker/index.js'
-import { isLocalEngine } from '../executors/docker/container-client.js'
+import { connectDockerEngine } from '../executors/docker/connect-engine.js'
+import { isLocalEngine, type ContainerClient } from '../executors/docker/container-client.js'
 import type { PipelinePlan, PlanJob } from '../pipeline/index.js'
 
 export const LOCAL_PULL_POLICIES = ['if-not-present', 'never', 'always'] as const
@@ -64,7 +64,7 @@ export async function prepareLocalDocker(plan: PipelinePlan, options: LocalDocke
     throw new LocalDockerError('GLR_EXEC_DOCKER_REMOTE', `glrunner exec --executor docker needs a Docker Engine on this machine, not DOCKER_HOST=${process.env.DOCKER_HOST ?? ''}`,
       'Unset DOCKER_HOST (or point it at a unix socket): containers of a remote engine cannot reach the local coordinator.')
   }
-  const client = createDockerodeClient(address)
+  const client = await connectDockerEngine(address)
   try {
     await client.ping()
   } catch (err) {

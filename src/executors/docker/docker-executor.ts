@@ -8,9 +8,9 @@ import { shortToken } from '../../core/tokens.js'
 import type { JobLog } from '../../engine/job-log/types.js'
 import type { JobPayload } from '../../gitlab/job-payload.js'
 import type { BuildFileTransfer, Executor, PrepareOptions, RunOptions } from '../executor.js'
-import { isLocalEngine, type ContainerClient, type EngineAddress } from './container-client.js'
+import { isLocalEngine, type ContainerClient } from './container-client.js'
 import { plainHostSettings, serviceBaseSpec, stageContainerSpec } from './container-specs.js'
-import { createDockerodeClient } from './dockerode-client.js'
+import { connectDockerEngine, type ContainerClientFactory } from './connect-engine.js'
 import { readDockerSettings, type DockerSettings } from './docker-settings.js'
 import { createArchiveFileTransfer } from './file-transfer.js'
 import { ensureHostToolsImage, HOST_TOOLS_IMAGE, hostToolsBinds } from './host-tools-helper.js'
@@ -28,7 +28,7 @@ import { prepareVolumes } from './volumes.js'
 
 export interface DockerExecutorOptions {
   /** Builds the Engine client (tests may wrap it); dockerode by default. */
-  clientFactory?: (address: EngineAddress) => ContainerClient
+  clientFactory?: ContainerClientFactory
   /**
    * Identity bits the executor cannot read from the payload (system id, slots), for
    * callers that do not pass PrepareOptions.identity (the engine does).
@@ -105,7 +105,7 @@ export class DockerExecutor implements Executor {
     const user = buildUser(payload, settings)
 
     const address = { host: settings.host, tlsCertPath: settings.tls_cert_path, tlsVerify: settings.tls_verify }
-    const client = (this.options.clientFactory ?? createDockerodeClient)(address)
+    const client = await (this.options.clientFactory ?? connectDockerEngine)(address)
     this.#client = client
     try {
       await client.ping()

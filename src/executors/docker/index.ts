@@ -52,6 +52,7 @@ export { DockerExecutor, type DockerExecutorOptions } from './docker-executor.js
 export { createDockerExecutorProvider, dockerExecutorProvider } from './provider.js'
 export type { ContainerClient, EngineAddress } from './container-client.js'
 export { createDockerodeClient } from './dockerode-client.js'
+export { connectDockerEngine, type ContainerClientFactory } from './connect-engine.js'
 export { readDockerSettings, type DockerSettings } from './docker-settings.js'
 export { defaultServiceAliases, parseImageRef, serviceName } from './image-ref.js'
 export { effectivePullPolicies, isImageAllowed } from './image-policy.js'

@@ -1,14 +1,14 @@
 /** The docker executor's provider: `/builds` and `/cache` in containers, normal shell type. */
 import type { ExecutorProvider } from '../executor.js'
 import { DockerExecutor, type DockerExecutorOptions } from './docker-executor.js'
-import { createDockerodeClient } from './dockerode-client.js'
+import { connectDockerEngine } from './connect-engine.js'
 import { readDockerSettings } from './docker-settings.js'
 import { StartupReaper } from './startup-reaper.js'
 
 /** A provider whose executors use `options` (tests inject identity or a client wrapper). */
 export function createDockerExecutorProvider(options: DockerExecutorOptions = {}): ExecutorProvider {
   // One reaper per provider: the registered provider is one per process.
-  const reaper = options.startupReaper ?? new StartupReaper(options.clientFactory ?? createDockerodeClient)
+  const reaper = options.startupReaper ?? new StartupReaper(options.clientFactory ?? connectDockerEngine)
 
   return {
     name: 'docker',

@@ -4,13 +4,14 @@
  * first job's containers are made. A failed attempt (engine down) is retried next time.
  */
 import type { Logger } from '../../core/logger.js'
+import type { ContainerClientFactory } from './connect-engine.js'
 import type { ContainerClient, EngineAddress } from './container-client.js'
 import { reapLeftovers, type ReapReport } from './leftover-reaper.js'
 
 export class StartupReaper {
   readonly #runs = new Map<string, Promise<ReapReport>>()
 
-  constructor(private readonly clientFactory: (address: EngineAddress) => ContainerClient) {}
+  constructor(private readonly clientFactory: ContainerClientFactory) {}
 
   /** The first call per engine reaps; later calls share its result. Never throws. */
   async once(address: EngineAddress, options: { client?: ContainerClient; logger?: Logger } = {}): Promise<ReapReport | undefined> {
@@ -18,8 +19,12 @@ export class StartupReaper {
     let run = this.#runs.get(key)
     const first = run === undefined
     if (run === undefined) {
-      const client = options.client ?? this.clientFactory(address)
-      run = client.ping().then(() => reapLeftovers(client))
+      const connecting = options.client !== undefined ? Promise.resolve(options.client) : Promise.resolve(this.clientFactory(address))
+      run = connecting.then(async (client) => {
+        await client.ping()
+
+        return reapLeftovers(client)
+      })
       this.#runs.set(key, run)
     }
     try {

@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises'
 import { setTimeout as delay } from 'node:timers/promises'
-import { Client, type AuthenticationType, type ConnectConfig } from 'ssh2'
+import type { AuthenticationType, Client, ConnectConfig } from 'ssh2'
 import { GlrunnerError } from '../../core/errors.js'
 import { checkHostKey, keyFingerprint, keyType, knownHostsName, readKnownHosts, type HostKeyVerdict } from './known-hosts.js'
 import type { SshSettings } from './ssh-settings.js'
@@ -81,7 +81,10 @@ async function dialOnce(settings: SshSettings, knownHosts: string, signal: Abort
     return false
   })
 
-  const client = new Client()
+  // ssh2 loads on the first dial: other executors' jobs and `glrunner exec` never pay for it.
+  const { Client: SshClient } = await import('ssh2')
+  const client = new SshClient()
+
   return await new Promise<Client>((resolve, reject) => {
     let settled = false
     const fail = (err: unknown): void => {

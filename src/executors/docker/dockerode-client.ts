@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
 import Docker from 'dockerode'
+import { GlrunnerError } from '../../core/errors.js'
 import type { AttachedStreams, ContainerClient, ContainerSpec, EngineAddress, ImageInfo, ListedObject } from './container-client.js'
 import { containerCreateOptions } from './create-options.js'
 
@@ -67,6 +68,29 @@ function demux(stream: NodeJS.ReadableStream, stdout: (chunk: Buffer) => void, s
 
 const filters = (labels: string[]): string => JSON.stringify({ label: labels })
 
+interface PullEvent {
+  status?: string
+  id?: string
+  error?: string
+  errorDetail?: { message?: string }
+}
+
+/**
+ * An error the engine reported, worded like the docker CLI ("Error response from daemon:
+ * …") rather than dockerode's "(HTTP code 500) server error - … ", so the job log shows
+ * the registry's own words (`no basic auth credentials`, `unknown blob`).
+ */
+export class EngineError extends GlrunnerError {
+  readonly statusCode: number | undefined
+
+  constructor(source: unknown) {
+    const text = typeof source === 'string' ? source : source instanceof Error ? source.message : String(source)
+    const daemon = /^\(HTTP code \d+\) [^-]*- ([\s\S]*)$/.exec(text)?.[1]?.trim()
+    super('GLR_DOCKER_ENGINE', `Error response from daemon: ${daemon ?? text.trim()}`)
+    this.statusCode = statusCode(source)
+  }
+}
+
 class DockerodeClient implements ContainerClient {
   constructor(private readonly docker: Docker) {}
 
@@ -90,19 +114,33 @@ class DockerodeClient implements ContainerClient {
   }
 
   async pullImage(ref: string, auth: Docker.AuthConfig | undefined, onProgress: (line: string) => void, signal: AbortSignal): Promise<void> {
-    const stream = (await this.docker.pull(ref, { ...(auth !== undefined ? { authconfig: auth } : {}), abortSignal: signal })) as NodeJS.ReadableStream
+    let stream: NodeJS.ReadableStream
+    try {
+      stream = (await this.docker.pull(ref, { ...(auth !== undefined ? { authconfig: auth } : {}), abortSignal: signal })) as NodeJS.ReadableStream
+    } catch (err) {
+      // Only an answer from the engine becomes an EngineError; a socket error stays as it is.
+      throw signal.aborted || statusCode(err) === undefined ? err : new EngineError(err)
+    }
+    // The engine answers 200 and then reports a failed pull (a missing or corrupt layer, a
+    // registry refusing a blob) as an `error` event in the stream, and followProgress still
+    // finishes without an error: the first such event is what the pull failed with.
+    let streamError: string | undefined
     await new Promise<void>((resolve, reject) => {
       this.docker.modem.followProgress(
         stream,
         (err: Error | null) => (err === null ? resolve() : reject(err)),
-        (event: { status?: string; id?: string; error?: string; progress?: string }) => {
-          if (event.error !== undefined) return
+        (event: PullEvent) => {
+          if (event.error !== undefined || event.errorDetail?.message !== undefined) {
+            streamError ??= event.errorDetail?.message ?? event.error
+            return
+          }
           // Byte counters change many times a second; the log keeps only status changes.
           if (event.status === 'Downloading' || event.status === 'Extracting') return
           if (event.status !== undefined) onProgress(event.id !== undefined ? `${event.id}: ${event.status}` : event.status)
         },
       )
     })
+    if (streamError !== undefined) throw new EngineError(streamError)
   }
 
   async importImage(tar: Readable, ref: string, changes: string[]): Promise<void> {

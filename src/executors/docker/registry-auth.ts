@@ -19,12 +19,18 @@ interface DockerConfigFile {
   auths?: Record<string, { auth?: string; username?: string; password?: string }>
 }
 
-/** Strips a scheme and path so `https://index.docker.io/v1/` compares as `index.docker.io`. */
-function hostOf(key: string): string {
-  const host = key.replace(/^[a-z]+:\/\//, '').replace(/\/.*$/, '')
+/**
+ * The registry a config key or credentials URL names, in the form image names use:
+ * `http://127.0.0.1:5000`, `127.0.0.1:5000/v1/` and `https://127.0.0.1:5000/v2/` all mean
+ * `127.0.0.1:5000`; Docker Hub's aliases mean `docker.io`. Host names compare without case.
+ */
+export function registryKey(key: string): string {
+  const host = key.trim().replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').replace(/\/.*$/, '').toLowerCase()
 
-  return host === 'index.docker.io' || host === 'registry-1.docker.io' ? 'docker.io' : host
+  return DOCKER_HUB_ALIASES.has(host) ? 'docker.io' : host
 }
+
+const DOCKER_HUB_ALIASES = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io', 'registry.hub.docker.com'])
 
 function fromConfig(text: string, registry: string): RegistryAuth | undefined {
   let parsed: DockerConfigFile
@@ -35,7 +41,7 @@ function fromConfig(text: string, registry: string): RegistryAuth | undefined {
   }
 
   for (const [key, entry] of Object.entries(parsed.auths ?? {})) {
-    if (hostOf(key) !== registry) continue
+    if (registryKey(key) !== registry) continue
     if (entry.username !== undefined && entry.password !== undefined) {
       return { username: entry.username, password: entry.password, serveraddress: key }
     }
@@ -49,7 +55,7 @@ function fromConfig(text: string, registry: string): RegistryAuth | undefined {
 }
 
 export function resolveRegistryAuth(image: string, payload: JobPayload, homeDir = homedir()): ResolvedAuth | undefined {
-  const registry = registryOf(image)
+  const registry = registryKey(registryOf(image))
   const jobConfig = payload.variables.findLast((item) => item.key === 'DOCKER_AUTH_CONFIG')?.value
   if (jobConfig !== undefined) {
     const credentials = fromConfig(jobConfig, registry)
@@ -65,7 +71,7 @@ export function resolveRegistryAuth(image: string, payload: JobPayload, homeDir 
   }
 
   for (const item of payload.credentials) {
-    if (item.type !== 'registry' || hostOf(item.url) !== registry) continue
+    if (item.type !== 'registry' || registryKey(item.url) !== registry) continue
 
     return { credentials: { username: item.username, password: item.password, serveraddress: item.url }, source: 'GitLab' }
   }

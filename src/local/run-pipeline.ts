@@ -18,6 +18,7 @@ import { startTcpForwarder } from './tcp-forwarder.js'
 import { startCoordinator, type Coordinator } from '../coordinator/index.js'
 import { runBuild } from '../engine/build.js'
 import { getExecutorProvider } from '../executors/registry.js'
+import { createShellExecutorProvider } from '../executors/shell/provider.js'
 import { RunnerManager } from '../manager/runner-manager.js'
 import type { CompileOptions, PipelinePlan } from '../pipeline/index.js'
 import type { PipelineStatus } from '../pipeline/scheduler.js'
@@ -215,7 +216,8 @@ function startLocalRunner(coordinator: Coordinator, options: RunPipelineOptions,
     systemId: 'r_glrunnerexec',
     logger: options.logger,
     runBuild,
-    resolveExecutor: getExecutorProvider,
+    // Jobs get the environment of the user's terminal as it is: no login profile on top.
+    resolveExecutor: (name) => (name === 'shell' ? localShellProvider : getExecutorProvider(name)),
     // A quiet job learns of a cancel (Ctrl-C) from its next keep-alive: send one every 2 s
     // instead of 30 s — cheap against the embedded server, and Ctrl-C feels immediate.
     timing: { trace: { forceSendIntervalMs: 2_000 } },
@@ -224,6 +226,8 @@ function startLocalRunner(coordinator: Coordinator, options: RunPipelineOptions,
 
   return manager
 }
+
+const localShellProvider = createShellExecutorProvider({ loginShell: false })
 
 /** `⏵ build 12s, lint 3s · 2/7 done` */
 function formatProgress(progress: ReturnType<PipelineDriver['progress']>): string {

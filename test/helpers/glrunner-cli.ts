@@ -25,9 +25,9 @@ export interface CliResult {
 }
 
 /** Runs `glrunner <args>` in `cwd` to its end (no colours) and collects its output. */
-export function runGlrunner(args: string[], cwd: string): Promise<CliResult> {
+export function runGlrunner(args: string[], cwd: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<CliResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, glrunnerArgs(args), { cwd, env: { ...process.env, NO_COLOR: '1' } })
+    const child = spawn(process.execPath, glrunnerArgs(args), { cwd, env: { ...process.env, NO_COLOR: '1', ...extraEnv } })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (chunk) => (stdout += chunk))

@@ -307,3 +307,20 @@ test('exec counts CI_PIPELINE_ID up per run and refuses a second run in the same
   const third = await glrunner(['exec'], repo)
   assert.match(third.stdout, /job +\| pipeline=2$/m)
 })
+
+test('exec jobs run with the terminal environment as it is, not a login profile on top', async (t) => {
+  const repo = await repoWith({
+    '.gitlab-ci.yml': 'show:\n  script:\n    - echo "terminal=$TERMINAL_ONLY profile=${FROM_PROFILE:-unset} path=$PATH"\n',
+  })
+  const home = await mkdtemp(join(tmpdir(), 'glrunner-exec-home-'))
+  t.after(() => Promise.all([rm(repo, { recursive: true, force: true }), rm(home, { recursive: true, force: true })]))
+  // A login shell would read these and replace PATH; the job must not see either.
+  const profile = 'export FROM_PROFILE=yes\nexport PATH=/profile-only/bin:/usr/bin:/bin\n'
+  await Promise.all(['.profile', '.bash_profile', '.bash_login'].map((name) => writeFile(join(home, name), profile)))
+
+  const result = await glrunner(['exec'], repo, { HOME: home, TERMINAL_ONLY: 'from-terminal' })
+
+  assert.equal(result.code, 0, result.stdout + result.stderr)
+  assert.match(result.stdout, /^show\s+\| terminal=from-terminal profile=unset path=(.*)$/m)
+  assert.doesNotMatch(result.stdout, /profile-only/)
+})

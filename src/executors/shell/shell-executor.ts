@@ -22,6 +22,12 @@ export interface ShellExecutorOptions {
   gracefulKillMs?: number
   /** Wait after SIGKILL before giving up on a dormant process. */
   forceKillMs?: number
+  /**
+   * bash/sh start as login shells (`-l`), as the official runner's do, so a service's bare
+   * environment gets the profile's PATH. `glrunner exec` turns it off: there the runner
+   * already has the environment of the user's terminal, which a profile would only reset.
+   */
+  loginShell?: boolean
 }
 
 export const DEFAULT_GRACEFUL_KILL_MS = 10 * 60_000
@@ -50,10 +56,12 @@ export class ShellExecutor implements Executor {
   #log: JobLog | undefined
   readonly #gracefulKillMs: number
   readonly #forceKillMs: number
+  readonly #loginShell: boolean
 
   constructor(options: ShellExecutorOptions = {}) {
     this.#gracefulKillMs = options.gracefulKillMs ?? DEFAULT_GRACEFUL_KILL_MS
     this.#forceKillMs = options.forceKillMs ?? DEFAULT_FORCE_KILL_MS
+    this.#loginShell = options.loginShell ?? true
   }
 
   get hostProjectDir(): string | undefined {
@@ -90,9 +98,9 @@ export class ShellExecutor implements Executor {
     }
   }
 
-  /** How the stage's shell starts: login shell on stdin, pwsh per executors.md 3.1. */
+  /** How the stage's shell starts: (login) shell on stdin, pwsh per executors.md 3.1. */
   async #invocation(options: RunOptions, scriptDir: string | undefined): Promise<{ command: string; args: string[]; input: string }> {
-    if (options.shell !== 'pwsh' && options.shell !== 'powershell') return { command: options.shell, args: ['-l'], input: options.script }
+    if (options.shell !== 'pwsh' && options.shell !== 'powershell') return { command: options.shell, args: this.#loginShell ? ['-l'] : [], input: options.script }
     if (scriptDir === undefined) return { ...pwshStdinInvocation(options.shell), input: options.script }
 
     const file = join(scriptDir, 'script.ps1')

@@ -12,7 +12,7 @@ import { resolve } from 'node:path'
 import { createDispatcher } from './dispatch.js'
 import { CoordinatorError, JobWaitTimeoutError } from './errors.js'
 import { FaultQueue } from './faults.js'
-import { absoluteGitDir, currentBranch, readCommit, updateRef } from './git-repo.js'
+import { absoluteGitDir, currentBranch, readCommit, updateRef, type CommitInfo } from './git-repo.js'
 import type { ResolvedOptions } from './http.js'
 import { JobRecord } from './job-record.js'
 import { artifactDownloadRoutes } from './routes/artifacts-download.js'
@@ -56,6 +56,10 @@ export class Coordinator {
   private readonly children = new Set<() => void>()
   private readonly inFlightCounters = new Map<string, { now: number; max: number }>()
   private baseUrl: URL | undefined
+  /** Commit details by project and full sha (see #readCommit). */
+  readonly #commits = new Map<string, CommitInfo>()
+  /** `refs/pipelines/<id>` already pointed at a sha, by project, pipeline and sha. */
+  readonly #pipelineRefs = new Set<string>()
 
   constructor(
     private readonly server: Server,
@@ -204,6 +208,23 @@ export class Coordinator {
     return { id: project.id, path, cloneUrl: project.cloneUrl }
   }
 
+  /**
+   * A full sha names the same commit forever, so its details are read once per project:
+   * a local pipeline enqueues every job at one sha, and each read is a git process that
+   * blocks the event loop. Branch and tag names are read every time (they move).
+   */
+  #readCommit(project: ProjectRecord, commitish: string): CommitInfo {
+    if (!/^[0-9a-f]{40}$/.test(commitish)) return readCommit(project.repoDir, commitish)
+    const key = `${project.id}\0${commitish}`
+    let commit = this.#commits.get(key)
+    if (commit === undefined) {
+      commit = readCommit(project.repoDir, commitish)
+      this.#commits.set(key, commit)
+    }
+
+    return commit
+  }
+
   project(idOrPath: number | string): ProjectRecord | undefined {
     return this.state.projectByIdOrPath(idOrPath)
   }
@@ -221,9 +242,13 @@ export class Coordinator {
 
     const ref = spec.ref ?? project.defaultBranch
     const qualified = (spec.refType ?? 'branch') === 'tag' ? `refs/tags/${ref}` : `refs/heads/${ref}`
-    const commit = readCommit(project.repoDir, spec.sha ?? qualified)
+    const commit = this.#readCommit(project, spec.sha ?? qualified)
     const pipelineId = this.state.allocatePipelineId(spec.pipelineId)
-    updateRef(project.repoDir, `refs/pipelines/${pipelineId}`, commit.sha)
+    const pipelineRef = `${project.id}\0${pipelineId}\0${commit.sha}`
+    if (!this.#pipelineRefs.has(pipelineRef)) {
+      updateRef(project.repoDir, `refs/pipelines/${pipelineId}`, commit.sha)
+      this.#pipelineRefs.add(pipelineRef)
+    }
 
     const job = new JobRecord(this.state.allocateJobId(), newJobToken(), project.id, pipelineId, commit.sha, spec)
     job.commit = commit

@@ -162,14 +162,35 @@ export function sessionMembers(sid: number): number[] {
     return []
   }
 
+  const createdSince = pidsCreatedSince(sid)
   const members: number[] = []
   for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue
+    if (!/^\d+$/.test(entry) || !createdSince(Number(entry))) continue
     const stat = readStat(entry)
     if (stat !== undefined && stat.session === sid && stat.state !== 'Z') members.push(Number(entry))
   }
 
   return members
+}
+
+/**
+ * Whether a pid may belong to a process created since `leader` (which called setsid()).
+ * Every member of its session was, and Linux does not reuse a pid that still names a
+ * session, so only pids handed out since — the cyclic range up to the kernel's last
+ * allocated pid — need their stat read. This runs after every stage; on a busy machine
+ * it skips most of /proc.
+ */
+function pidsCreatedSince(leader: number): (pid: number) => boolean {
+  let last: number
+  try {
+    last = Number(readFileSync('/proc/sys/kernel/ns_last_pid', 'utf8').trim())
+  } catch {
+    return () => true
+  }
+  if (!Number.isInteger(last) || last <= 0) return () => true
+
+  // Pids wrap around at pid_max: after a wrap the range is [leader, max] ∪ [1, last].
+  return last >= leader ? (pid) => pid >= leader && pid <= last : (pid) => pid >= leader || pid <= last
 }
 
 function readStat(pid: string): { state: string; session: number } | undefined {

@@ -140,6 +140,8 @@ class DockerodeClient implements ContainerClient {
         },
       )
     })
+    // An aborted request may end the stream as if the pull were done.
+    signal.throwIfAborted()
     if (streamError !== undefined) throw new EngineError(streamError)
   }
 

@@ -31,6 +31,7 @@ interface ExecFlags {
   file: string
   executor: string
   variable: string[]
+  includeMap: string[]
   manual: string[]
   needs?: boolean
   onlyNeeds?: boolean
@@ -60,6 +61,28 @@ function parseVariables(entries: string[]): Record<string, string> {
   }
 
   return variables
+}
+
+/**
+ * `--include-map LOCATION=PATH`: where a remote, project, template or component include is
+ * read from offline. LOCATION is written as in the include (a URL, `group/project:file`,
+ * `group/project` for a whole checkout, `template:Name`, a component address); a relative
+ * PATH is relative to the repository. The last `=` cannot split LOCATION (URLs hold `=`),
+ * so the split is at the last one.
+ */
+function parseIncludeMappings(entries: string[]): Record<string, string> {
+  const mappings: Record<string, string> = {}
+  for (const entry of entries) {
+    const equals = entry.lastIndexOf('=')
+    if (equals <= 0 || equals === entry.length - 1) {
+      throw new ConfigError(`--include-map ${JSON.stringify(entry)} is not LOCATION=PATH`, {
+        hint: 'Write it as --include-map https://example.com/ci.yml=ci/remote.yml or --include-map group/project=../project.',
+      })
+    }
+    mappings[entry.slice(0, equals)] = entry.slice(equals + 1)
+  }
+
+  return mappings
 }
 
 function formatCompileErrors(errors: CompileError[]): string {
@@ -165,7 +188,7 @@ async function execAction(jobNames: string[], flags: ExecFlags, command: Command
   if (flags.summaryJson) await checkSummaryPath(flags.summaryJson)
 
   const pipelineId = await nextPipelineId(topLevel)
-  const compileOptions: CompileOptions = { projectDir: topLevel, ciFile: flags.file, variables: parseVariables(flags.variable), pipelineId, pipelineIid: pipelineId }
+  const compileOptions: CompileOptions = { projectDir: topLevel, ciFile: flags.file, variables: parseVariables(flags.variable), includeMappings: parseIncludeMappings(flags.includeMap), pipelineId, pipelineIid: pipelineId }
   const compiled = await compilePipeline(compileOptions)
   const printWarnings = (warnings: string[]) => {
     for (const warning of warnings) process.stderr.write(`WARNING: ${warning}\n`)
@@ -248,6 +271,7 @@ export function execCommand(): Command {
     .addOption(new Option('--docker-pull-policy <policy>', 'docker: when to pull images (no pull unless "always")').choices(LOCAL_PULL_POLICIES).default('if-not-present'))
     .option('--docker-volume <spec>', 'docker: extra volume host:container[:mode] (repeatable)', collect, [])
     .option('--variable <KEY=VALUE>', 'pipeline variable (repeatable; highest precedence)', collect, [])
+    .option('--include-map <LOCATION=PATH>', 'read a remote/project/template/component include from a local file or checkout (repeatable)', collect, [])
     .option('--manual <job>', 'also run this manual job (repeatable)', collect, [])
     .option('--needs', 'run the named jobs and what they need (the default)')
     .option('--only-needs', 'run only what the named jobs need, not the jobs themselves')

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { execFileSync, spawn } from 'node:child_process'
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
@@ -323,4 +323,39 @@ test('exec jobs run with the terminal environment as it is, not a login profile 
   assert.equal(result.code, 0, result.stdout + result.stderr)
   assert.match(result.stdout, /^show\s+\| terminal=from-terminal profile=unset path=(.*)$/m)
   assert.doesNotMatch(result.stdout, /profile-only/)
+})
+
+test('exec --include-map reads remote and project includes from local files, and without it names the flag to use', async (t) => {
+  const shared = await mkdtemp(join(tmpdir(), 'glrunner-shared-ci-'))
+  const repo = await repoWith({
+    '.gitlab-ci.yml': [
+      'include:',
+      '  - remote: https://ci.example.com/templates/lint.yml',
+      '  - project: platform/ci-templates',
+      '    file: /jobs/test.yml',
+      '',
+    ].join('\n'),
+    'mirror/lint.yml': 'lint:\n  script: [echo lint from the mapped remote]\n',
+  })
+  t.after(() => Promise.all([rm(repo, { recursive: true, force: true }), rm(shared, { recursive: true, force: true })]))
+  await mkdir(join(shared, 'jobs'))
+  await writeFile(join(shared, 'jobs', 'test.yml'), 'unit:\n  script: [echo unit from the mapped project]\n')
+
+  const unmapped = await glrunner(['exec', '--list'], repo)
+  assert.equal(unmapped.code, 1)
+  assert.match(unmapped.stderr, /Included remote file `https:\/\/ci\.example\.com\/templates\/lint\.yml` is not available offline; map it to a local file \(glrunner exec --include-map 'https:\/\/ci\.example\.com\/templates\/lint\.yml=<path>'\)/)
+
+  const result = await glrunner([
+    'exec',
+    '--include-map', 'https://ci.example.com/templates/lint.yml=mirror/lint.yml',
+    '--include-map', `platform/ci-templates=${shared}`,
+  ], repo)
+
+  assert.equal(result.code, 0, result.stdout + result.stderr)
+  assert.match(result.stdout, /^lint\s+\| lint from the mapped remote$/m)
+  assert.match(result.stdout, /^unit\s+\| unit from the mapped project$/m)
+
+  const malformed = await glrunner(['exec', '--list', '--include-map', 'no-equals-sign'], repo)
+  assert.equal(malformed.code, 1)
+  assert.match(malformed.stderr, /--include-map "no-equals-sign" is not LOCATION=PATH/)
 })

@@ -217,7 +217,7 @@ class IncludeLoader {
     throw new PipelineConfigError([
       {
         file: from.display,
-        message: `Included ${kind} file \`${location}\` is not available offline; map it to a local file with an include mapping`,
+        message: `Included ${kind} file \`${location}\` is not available offline; map it to a local file (glrunner exec --include-map '${keys[0] ?? location}=<path>')`,
       },
     ])
   }
@@ -238,7 +238,7 @@ class IncludeLoader {
         const rootDir = isAbsolute(root) ? root : resolve(this.options.projectDir, root)
         sources.push(await this.readLocal(file, { kind: 'local', rootDir, label: project }, from.display))
       } else {
-        fail(from.display, `Project \`${project}\` file \`${file}\` is not available offline; map the project to a local directory with an include mapping`)
+        fail(from.display, `Project \`${project}\` file \`${file}\` is not available offline; map the project to a local checkout (glrunner exec --include-map '${project}=<directory>') or the file (--include-map '${project}:${file}=<path>')`)
       }
     }
 

@@ -102,6 +102,21 @@ test('case 74: matrix product order and numbers as strings', async (t) => {
   assert.equal(vars(job(result, 't: [2, a]')).V, '2')
 })
 
+test('duplicate matrix combinations collapse into one job, as GitLab keys instances by name', async (t) => {
+  // `{A: "x, y"}` prints the same name as `{A: x, B: y}`; `A: [x, x]` repeats a combination.
+  const yaml = 'm:\n  script: echo\n  parallel:\n    matrix:\n      - A: [x, x, z]\n      - A: "x, y"\n      - A: x\n        B: y\nafter:\n  needs: [m]\n  script: echo\n'
+  const result = await compileYaml(t, yaml)
+  assert.deepEqual(layout(result).test, ['m: [x]', 'm: [z]', 'm: [x, y]', 'after'])
+  // The surviving job is the last duplicate (index 5 of 5 for `m: [x, y]`), placed where the first one was.
+  assert.deepEqual(expectPlan(result).jobs.slice(0, 3).map((j) => [j.name, j.nodeIndex, j.nodeTotal, j.matrix]), [
+    ['m: [x]', 2, 5, { A: 'x' }],
+    ['m: [z]', 3, 5, { A: 'z' }],
+    ['m: [x, y]', 5, 5, { A: 'x', B: 'y' }],
+  ])
+  assert.equal(vars(job(result, 'm: [x, y]')).B, 'y')
+  assert.deepEqual(needsOf(result, 'after'), ['m: [x]', 'm: [z]', 'm: [x, y]'])
+})
+
 test('case 75: needs:parallel:matrix selects instances', async (t) => {
   const yaml = `stages: [build, test]
 build:

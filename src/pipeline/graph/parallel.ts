@@ -41,14 +41,19 @@ export function expandParallel(name: string, parallel: unknown): Instance[] {
 
   if (isPlainObject(parallel) && Array.isArray(parallel.matrix)) {
     const combos = parallel.matrix.flatMap((entry) => (isPlainObject(entry) ? matrixCombinations(entry) : []))
+    // Two combinations can print the same name (`A: [x, x]`, or `{A: "x, y"}` next to
+    // `{A: x, B: y}`). The spec (§14.2, §19) left this open and proposed rejecting it; GitLab's
+    // normalizer instead stores each instance in a hash keyed by name, so duplicates collapse
+    // silently: one job at the first occurrence's position, carrying the last occurrence's
+    // variables and CI_NODE_INDEX, with CI_NODE_TOTAL still counting every combination.
+    // glrunner does the same.
+    const byName = new Map<string, Instance>()
+    combos.forEach((combo, index) => {
+      const instanceName = matrixInstanceName(name, combo)
+      byName.set(instanceName, { name: instanceName, baseName: name, nodeIndex: index + 1, nodeTotal: combos.length, matrix: combo })
+    })
 
-    return combos.map((combo, index) => ({
-      name: matrixInstanceName(name, combo),
-      baseName: name,
-      nodeIndex: index + 1,
-      nodeTotal: combos.length,
-      matrix: combo,
-    }))
+    return [...byName.values()]
   }
 
   return [{ name, baseName: name, nodeIndex: undefined, nodeTotal: 1, matrix: undefined }]

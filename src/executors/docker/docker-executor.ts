@@ -6,7 +6,6 @@
 import { GlrunnerError } from '../../core/errors.js'
 import { shortToken } from '../../core/tokens.js'
 import type { JobLog } from '../../engine/job-log/types.js'
-import type { JobPayload } from '../../gitlab/job-payload.js'
 import type { BuildFileTransfer, Executor, PrepareOptions, RunOptions } from '../executor.js'
 import { isLocalEngine, type ContainerClient } from './container-client.js'
 import { plainHostSettings, serviceBaseSpec, stageContainerSpec } from './container-specs.js'
@@ -18,7 +17,7 @@ import { effectivePullPolicies } from './image-policy.js'
 import { withDefaultTag } from './image-ref.js'
 import { jobNames, typedLabels, type JobIdentity, type JobNames } from './job-names.js'
 import { ensureImage } from './pull.js'
-import { resolveRegistryAuth } from './registry-auth.js'
+import { collectRegistryAuth, resolveRegistryAuth, type RegistryAuthSources } from './registry-auth.js'
 import { waitForServices } from './service-health.js'
 import { buildUser, checkAllowed, serviceRequests, variableExpander } from './job-requests.js'
 import { startServices, type ServiceRequest } from './services.js'
@@ -138,8 +137,10 @@ export class DockerExecutor implements Executor {
     this.#temporaryVolumes = volumes.temporary
     signal.throwIfAborted()
 
-    await ensureImage({ client, log, image: buildImage, policies: buildPolicies, auth: resolveRegistryAuth(buildImage, payload), signal })
-    const helper = await this.#prepareHelper(client, settings, log, payload, signal)
+    const auth = collectRegistryAuth({ payload, runnerEnvironment: options.runner.environment })
+    for (const warning of auth.warnings) log.warning(warning)
+    await ensureImage({ client, log, image: buildImage, policies: buildPolicies, auth: resolveRegistryAuth(buildImage, auth), signal })
+    const helper = await this.#prepareHelper(client, settings, log, auth, signal)
     const env = payload.variables.filter((item) => item.public && !item.file).map((item) => `${item.key}=${item.value}`)
     // Jobs that start containers of their own (docker-in-docker) can join the job network.
     if (this.#network !== undefined) env.push(`CI_BUILD_NETWORK_NAME=${network}`)
@@ -151,7 +152,7 @@ export class DockerExecutor implements Executor {
       projectDir: options.paths.projectDir, user,
     }
 
-    await this.#startServices(allServices, policies, payload, signal, log)
+    await this.#startServices(allServices, policies, auth, signal, log)
   }
 
   async run(options: RunOptions): Promise<void> {
@@ -202,10 +203,10 @@ export class DockerExecutor implements Executor {
     return names.network
   }
 
-  async #prepareHelper(client: ContainerClient, settings: DockerSettings, log: JobLog, payload: JobPayload, signal: AbortSignal): Promise<Prepared['helper']> {
+  async #prepareHelper(client: ContainerClient, settings: DockerSettings, log: JobLog, auth: RegistryAuthSources, signal: AbortSignal): Promise<Prepared['helper']> {
     if (settings.helper_image !== '') {
       const policies = effectivePullPolicies({ image: settings.helper_image, job: [], runner: settings.pull_policy.length > 0 ? settings.pull_policy : ['if-not-present'], allowed: [] })
-      await ensureImage({ client, log, image: settings.helper_image, policies, auth: resolveRegistryAuth(settings.helper_image, payload), signal })
+      await ensureImage({ client, log, image: settings.helper_image, policies, auth: resolveRegistryAuth(settings.helper_image, auth), signal })
 
       return { image: withDefaultTag(settings.helper_image), binds: [] }
     }
@@ -215,13 +216,13 @@ export class DockerExecutor implements Executor {
     return { image: HOST_TOOLS_IMAGE, binds: hostToolsBinds() }
   }
 
-  async #startServices(requests: ServiceRequest[], policies: (image: string, job: readonly string[]) => ReturnType<typeof effectivePullPolicies>, payload: JobPayload, signal: AbortSignal, log: JobLog): Promise<void> {
+  async #startServices(requests: ServiceRequest[], policies: (image: string, job: readonly string[]) => ReturnType<typeof effectivePullPolicies>, auth: RegistryAuthSources, signal: AbortSignal, log: JobLog): Promise<void> {
     const prepared = this.#need()
     if (requests.length === 0) return
     const { client, settings } = prepared
     const exposed = new Map<string, number[]>()
     for (const request of requests) {
-      const info = await ensureImage({ client, log, image: request.image, policies: policies(request.image, []), auth: resolveRegistryAuth(request.image, payload), signal })
+      const info = await ensureImage({ client, log, image: request.image, policies: policies(request.image, []), auth: resolveRegistryAuth(request.image, auth), signal })
       exposed.set(request.image, info.exposedTcpPorts)
     }
     const started = await startServices({

@@ -1,0 +1,109 @@
+/**
+ * Registry credentials and pulls on a real engine and a real private registry (Debian's
+ * docker-registry on 127.0.0.1, htpasswd auth; see docker-registry.test.ts for the basics):
+ * DOCKER_AUTH_CONFIG from `[[runners]] environment`, broken DOCKER_AUTH_CONFIG values that
+ * warn and fall through (executors.md 4.3), and `always` pulling an image once per job.
+ */
+import { after, before, describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import type { RunnerConfig } from '../../src/config/runner-config.js'
+import { createDockerExecutorProvider } from '../../src/executors/docker/index.js'
+import type { JobPayloadInput } from '../../src/gitlab/job-payload.js'
+import { basePayload, runJob, type JobRunOutput } from '../conformance/run-job.js'
+import { BUSYBOX_IMAGE, dockerTestSkipReason, objectsWithLabel, removeWithLabel } from '../helpers/docker-images.js'
+import { registryUnavailableReason, removeLocalImage, startTestRegistry, type TestRegistry } from '../helpers-docker/registry.js'
+
+function skipReason(): string | undefined {
+  const docker = dockerTestSkipReason()
+  if (docker !== undefined) return docker
+  const missing = registryUnavailableReason()
+  if (missing === undefined) return undefined
+  const reason = `SKIPPED: ${missing}`
+  if (process.env.CI === 'true') throw new Error(`${reason}; CI=true requires the registry tests to run`)
+  console.error(`\n*** ${reason} ***\n`)
+
+  return reason
+}
+
+const skip = skipReason()
+const provider = createDockerExecutorProvider()
+const token = randomBytes(6).toString('hex')
+const REPOSITORY = 'glrunner-test/sources-busybox'
+let registry: TestRegistry
+let image: string
+let nextJobId = 76_000 + Math.floor(Math.random() * 1000) * 10
+
+function payload(overrides: Partial<JobPayloadInput> & { vars?: Record<string, string> } = {}): JobPayloadInput {
+  const id = ++nextJobId
+  const { vars, ...rest } = overrides
+  const base = basePayload()
+
+  return {
+    ...base,
+    id,
+    job_info: { ...base.job_info, id },
+    image: { name: image },
+    variables: [...(base.variables ?? []), ...Object.entries(vars ?? {}).map(([key, value]) => ({ key, value, public: false }))],
+    steps: [{ name: 'script', script: ['cat /glrunner-registry-token'], when: 'on_success' }],
+    features: { trace_sections: true, failure_reasons: ['script_failure', 'image_pull_failure', 'runner_system_failure'] },
+    ...rest,
+  }
+}
+
+async function dockerJob(job: JobPayloadInput, options: { pullPolicy: string[]; environment?: string[] }): Promise<JobRunOutput> {
+  const runner: Partial<RunnerConfig> = {
+    executor: 'docker',
+    environment: options.environment ?? [],
+    docker: { pull_policy: options.pullPolicy, container_labels: { 'glrunner.test': '1' }, wait_for_services_timeout: -1 },
+  }
+  try {
+    return await runJob({ payload: job, runner, provider })
+  } finally {
+    const label = `com.gitlab.gitlab-runner.job.id=${job.id}`
+    const left = objectsWithLabel(label)
+    removeWithLabel(label)
+    assert.deepEqual(left, { containers: [], networks: [], volumes: [] }, `job ${job.id} left objects behind`)
+  }
+}
+
+const escaped = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+const authConfig = (): string =>
+  JSON.stringify({ auths: { [registry.host]: { auth: Buffer.from(`${registry.username}:${registry.password}`).toString('base64') } } })
+const count = (text: string, pattern: RegExp): number => [...text.matchAll(new RegExp(pattern.source, 'g'))].length
+
+function assertRanPulledImage(out: JobRunOutput, source: string): void {
+  assert.equal(out.result.state, 'success', out.text)
+  assert.match(out.text, new RegExp(`Pulling docker image ${escaped(image)} \\.\\.\\.\\nAuthenticating with credentials from ${escaped(source)}\\n`))
+  assert.match(out.text, new RegExp(`\\n${token}\\n`))
+  assert.doesNotMatch(out.text, new RegExp(escaped(registry.password)), 'the password must not reach the job log')
+}
+
+describe('docker executor registry credential sources', { skip }, () => {
+  before(async () => {
+    registry = await startTestRegistry()
+    image = registry.pushImage({ base: BUSYBOX_IMAGE, repository: REPOSITORY, tag: `t-${token}`, token })
+  })
+  after(async () => {
+    if (image !== undefined) removeLocalImage(image)
+    await registry?.stop()
+  })
+
+  test('DOCKER_AUTH_CONFIG in [[runners]] environment authenticates the pull; a job variable that is not JSON warns and is skipped', async () => {
+    removeLocalImage(image)
+    const job = payload({ vars: { DOCKER_AUTH_CONFIG: `{"auths": {"${registry.host}": secret-${token}` } })
+    const out = await dockerJob(job, { pullPolicy: ['always'], environment: [`DOCKER_AUTH_CONFIG=${authConfig()}`] })
+    assertRanPulledImage(out, 'DOCKER_AUTH_CONFIG in [[runners]] environment')
+    assert.match(out.text, /\nWARNING: Ignoring DOCKER_AUTH_CONFIG from the job variables: not valid JSON\n/)
+    assert.equal(count(out.text, /Ignoring DOCKER_AUTH_CONFIG/), 1, 'one warning per job, not one per image')
+    assert.doesNotMatch(out.text, new RegExp(`secret-${token}`), 'the broken value must not be echoed')
+  })
+
+  test('a runner-side DOCKER_AUTH_CONFIG without auths warns and falls through to the payload credentials', async () => {
+    removeLocalImage(image)
+    const credentials = [{ type: 'registry', url: registry.host, username: registry.username, password: registry.password }]
+    const out = await dockerJob(payload({ credentials }), { pullPolicy: ['always'], environment: ['DOCKER_AUTH_CONFIG={"credsStore":"none"}'] })
+    assertRanPulledImage(out, 'GitLab')
+    assert.match(out.text, /\nWARNING: Ignoring DOCKER_AUTH_CONFIG in \[\[runners\]\] environment: no "auths" object\n/)
+  })
+})

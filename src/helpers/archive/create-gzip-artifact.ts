@@ -28,17 +28,22 @@ export async function createGzipArtifact(
   const level = resolveLevel(options.level)
   const files = options.entries.filter((entry) => entry.type === 'file')
   const output = createWriteStream(options.destination)
+  // The output is written across many awaits (opening, reading each file) while nothing
+  // else listens to it: an error then (cannot open, disk full) would be uncaught and end
+  // the process. Kept here, it is thrown by the step that notices the stream is broken.
+  let outputError: unknown
+  output.on('error', (error) => (outputError ??= error))
 
   try {
     for (const entry of files) await writeMember(output, options.projectDir, entry, level)
     await new Promise<void>((resolve, reject) => {
-      output.once('error', reject)
-      output.end(resolve)
+      output.end((error?: Error | null) => (error ? reject(error) : resolve()))
     })
+    if (outputError !== undefined) throw outputError
   } catch (error) {
     output.destroy()
     await rm(options.destination, { force: true })
-    throw new ArchiveCreateError(options.destination, error)
+    throw new ArchiveCreateError(options.destination, outputError ?? error)
   }
 
   return { fileCount: files.length }

@@ -6,7 +6,7 @@ import { gunzipSync } from 'node:zlib'
 import { describe, it } from 'node:test'
 import { makeTempDir, writeTree } from '../../../test/helpers-archive/file-tree.js'
 import { selectFiles } from '../file-selection/select-files.js'
-import { ArchiveFormatError } from './archive-errors.js'
+import { ArchiveCreateError, ArchiveFormatError } from './archive-errors.js'
 import { createGzipArtifact } from './create-gzip-artifact.js'
 import { createZipArchive } from './create-zip-archive.js'
 import { extractZipArchive } from './extract-zip-archive.js'
@@ -97,6 +97,19 @@ describe('zip archives', () => {
     assert.equal(gunzipSync(bytes).toString(), '<testsuite/><x/>')
     assert.equal(bytes.subarray(10, 10 + 'junit.xml'.length).toString(), 'junit.xml')
     assert.equal(execFileSync('gzip', ['-t', destination]).length, 0)
+  })
+
+  it('throws ArchiveCreateError for a gzip destination that cannot be opened, instead of crashing', async () => {
+    await using tmp = await makeTempDir()
+    const source = path.join(tmp.path, 'src')
+    await writeTree(source, { 'one.txt': 'one' })
+    const { files } = await selectFiles({ projectDir: source, paths: ['one.txt'] })
+    const destination = path.join(tmp.path, 'no-such-dir', 'out.gz')
+
+    const error = await createGzipArtifact({ projectDir: source, entries: files, destination }).catch((caught: unknown) => caught)
+
+    assert.ok(error instanceof ArchiveCreateError, String(error))
+    assert.equal((error.cause as NodeJS.ErrnoException).code, 'ENOENT')
   })
 
   it('has a format error class carrying a stable code', () => {

@@ -36,7 +36,11 @@ test('case 84: when never at job level', async (t) => {
 
 test('empty script and delayed without start_in are refused', async (t) => {
   assert.deepEqual(expectErrors(await compileYaml(t, 'job: {script: []}\n')), ["jobs:job: script can't be blank"])
-  assert.deepEqual(expectErrors(await compileYaml(t, 'job: {script: x, when: delayed}\n')), ['jobs:job: start in should be a duration'])
+  // GitLab's DurationValidator runs the format and the limit check on the missing value.
+  assert.deepEqual(expectErrors(await compileYaml(t, 'job: {script: x, when: delayed}\n')), [
+    'jobs:job: start in should be a duration',
+    'jobs:job: start in should not exceed the limit',
+  ])
   assert.deepEqual(expectErrors(await compileYaml(t, 'job: {script: x, start_in: 1 minute}\n')), ['jobs:job: start in must be blank'])
 })
 
@@ -146,4 +150,45 @@ test('trigger jobs describe child pipelines', async (t) => {
   })
   assert.deepEqual(planJob.script, [])
   assert.deepEqual(expectErrors(await compileYaml(t, 'child: {trigger: {project: a/b}, script: echo}\n')), ['jobs:child: config contains unknown keys: script'])
+})
+
+test('a delayed job may wait at most one week', async (t) => {
+  assert.equal(job(await compileYaml(t, 'job: {script: x, when: delayed, start_in: 1 week}\n'), 'job').startIn, '1 week')
+  assert.equal(job(await compileYaml(t, 'job: {script: x, when: delayed, start_in: 6 days 23 hours}\n'), 'job').startIn, '6 days 23 hours')
+  assert.deepEqual(expectErrors(await compileYaml(t, 'job: {script: x, when: delayed, start_in: 8 days}\n')), ['jobs:job: start in should not exceed the limit'])
+  assert.deepEqual(expectErrors(await compileYaml(t, 'job: {script: x, when: delayed, start_in: soon}\n')), [
+    'jobs:job: start in should be a duration',
+    'jobs:job: start in should not exceed the limit',
+  ])
+})
+
+test('a delayed rule needs a start_in of at most one week; other rules may not have one', async (t) => {
+  const rule = (text: string): string => `job:\n  script: x\n  rules:\n    - ${text}\n`
+  assert.equal(job(await compileYaml(t, rule('{when: delayed, start_in: 7 days}')), 'job').startIn, '7 days')
+  assert.deepEqual(expectErrors(await compileYaml(t, rule('{when: delayed, start_in: 2 weeks}'))), ['jobs:job:rules:rule: start in should not exceed the limit'])
+  assert.deepEqual(expectErrors(await compileYaml(t, rule('{when: delayed}'))), [
+    "jobs:job:rules:rule: start in can't be blank",
+    'jobs:job:rules:rule: start in should be a duration',
+    'jobs:job:rules:rule: start in should not exceed the limit',
+  ])
+  assert.deepEqual(expectErrors(await compileYaml(t, rule('{when: manual, start_in: 1 day}'))), ['jobs:job:rules:rule: config contains disallowed keys: start_in'])
+})
+
+test('timeout must be a duration string of at most one month', async (t) => {
+  assert.equal(job(await compileYaml(t, 'job: {script: x, timeout: 1 month}\n'), 'job').timeoutSeconds, 2_592_000)
+  // One ActiveSupport month is 30 days 10 h 29 min 6 s; GitLab's ceiling is exactly that.
+  assert.equal(job(await compileYaml(t, 'job: {script: x, timeout: 30d 10h 29m 6s}\n'), 'job').timeoutSeconds, 2_629_746)
+  assert.deepEqual(expectErrors(await compileYaml(t, 'job: {script: x, timeout: 30d 10h 29m 7s}\n')), ['jobs:job:timeout: config should not exceed the limit'])
+  assert.deepEqual(expectErrors(await compileYaml(t, 'job: {script: x, timeout: 1 year}\n')), ['jobs:job:timeout: config should not exceed the limit'])
+  assert.deepEqual(expectErrors(await compileYaml(t, 'job: {script: x, timeout: banana}\n')), [
+    'jobs:job:timeout: config should be a duration',
+    'jobs:job:timeout: config should not exceed the limit',
+  ])
+  // A YAML integer is not a string: GitLab's validator refuses it; a quoted number is seconds.
+  assert.deepEqual(expectErrors(await compileYaml(t, 'job: {script: x, timeout: 3600}\n')), [
+    'jobs:job:timeout: config should be a duration',
+    'jobs:job:timeout: config should not exceed the limit',
+  ])
+  assert.equal(job(await compileYaml(t, 'job: {script: x, timeout: "3600"}\n'), 'job').timeoutSeconds, 3600)
+  assert.deepEqual(expectErrors(await compileYaml(t, 'default: {timeout: 5 weeks}\njob: {script: x}\n')), ['default:timeout: config should not exceed the limit'])
 })

@@ -3,7 +3,7 @@
  * parts (spec §2.1, §5, §7.1, §10, §12). Structural problems are collected, not thrown.
  */
 import { isPlainObject } from '../util/objects.js'
-import { checkArtifacts, checkCache, checkImage, checkServices, DEFAULT_KEYS, isJobHash, validateJob } from './validate-job.js'
+import { checkArtifacts, checkCache, checkImage, checkServices, checkTimeout, DEFAULT_KEYS, isJobHash, validateJob } from './validate-job.js'
 import { checkRules, checkScript, checkVariables, type Problems, variableIsRaw, variableValue, WORKFLOW_RULE_KEYS } from './validate-common.js'
 
 export const GLOBAL_KEYS = ['default', 'include', 'stages', 'variables', 'workflow', 'image', 'services', 'cache', 'before_script', 'after_script', 'types']
@@ -82,6 +82,7 @@ function readDefaults(config: Record<string, unknown>, problems: Problems): Reco
   checkServices('default:services', defaults.services, problems)
   checkArtifacts('default:artifacts', defaults.artifacts, problems)
   checkCache('default:cache', defaults.cache, problems)
+  if (defaults.timeout !== undefined && defaults.timeout !== null) checkTimeout('default:timeout', defaults.timeout, problems)
 
   return defaults
 }

@@ -145,8 +145,14 @@ export function checkRules(
     }
     checkIf(at, rule.if, problems)
     if (rule.variables !== undefined) checkVariables(`${at}:variables`, rule.variables, false, problems)
-    if (rule.when === 'delayed' && rule.start_in === undefined) problems.add(at, `${at} start in should be a duration`)
-    if (rule.start_in !== undefined && rule.when !== 'delayed') problems.add(at, `${at} start in must be blank`)
+    // Rules::Rule: `start_in` is a disallowed key unless the rule is delayed; a delayed rule
+    // needs it present and a duration of at most a week.
+    if (rule.when === 'delayed') {
+      if (rule.start_in === undefined || rule.start_in === null || rule.start_in === '') problems.add(at, `${at} start in can't be blank`)
+      checkDuration(at, 'start in', rule.start_in, START_IN_LIMIT_SECONDS, problems)
+    } else if (rule.start_in !== undefined && rule.start_in !== null) {
+      problems.add(at, `${at} config contains disallowed keys: start_in`)
+    }
     if (rule.allow_failure !== undefined && !isAllowFailure(rule.allow_failure)) {
       problems.add(at, `${at} allow failure should be a hash or a boolean value`)
     }
@@ -164,6 +170,28 @@ export function isAllowFailure(value: unknown): boolean {
 
 export function isStringArray(value: unknown): value is string[] {
   return Array.isArray(value) && value.every((item) => typeof item === 'string')
+}
+
+/** `start_in` of a delayed job or rule may be at most one week. */
+export const START_IN_LIMIT_SECONDS = 604_800
+/**
+ * `timeout` may be at most `ChronicDuration.output(Project::MAX_BUILD_TIMEOUT)`: one
+ * ActiveSupport month, 30.436875 days (2 629 746 s, printed and parsed back as
+ * `1 mo 10 hrs 29 mins 6 secs`).
+ */
+export const TIMEOUT_LIMIT_SECONDS = 2_629_746
+
+/**
+ * GitLab's DurationValidator: a value that is not a string (YAML integers included) or does
+ * not parse is `should be a duration`; one that is not below the limit, or not valid at
+ * all, is also `should not exceed the limit` (GitLab runs both checks, so an invalid value
+ * gets both messages). GitLab compares `value.from_now < limit.from_now`, evaluated one after
+ * the other, so a value equal to the limit passes.
+ */
+export function checkDuration(where: string, attribute: string, value: unknown, limitSeconds: number, problems: Problems): void {
+  const seconds = typeof value === 'string' ? parseDurationSeconds(value) : undefined
+  if (seconds === undefined) problems.add(where, `${where} ${attribute} should be a duration`)
+  if (seconds === undefined || seconds > limitSeconds) problems.add(where, `${where} ${attribute} should not exceed the limit`)
 }
 
 /** GitLab's duration parser (ChronicDuration): `1h 30m`, `90 minutes`, `3600`, `1 day`. */

@@ -8,9 +8,11 @@ import {
   isStringArray,
   JOB_RULE_KEYS,
   JOB_WHEN,
-  parseDurationSeconds,
+  checkDuration,
   type Problems,
   RULE_WHEN,
+  START_IN_LIMIT_SECONDS,
+  TIMEOUT_LIMIT_SECONDS,
 } from './validate-common.js'
 
 export const JOB_KEYS = [
@@ -82,11 +84,10 @@ function checkRulesAndStartIn(at: string, job: Record<string, unknown>, problems
     return
   }
 
-  if (job.when === 'delayed' && job.start_in === undefined) problems.add(at, `${at} start in should be a duration`)
-  if (job.start_in !== undefined && job.when !== 'delayed') problems.add(at, `${at} start in must be blank`)
-  if (job.start_in !== undefined && parseDurationSeconds(job.start_in) === undefined) {
-    problems.add(at, `${at} start in should be a duration`)
-  }
+  // Job: a delayed job's start_in must be a duration of at most a week (a missing one fails
+  // both checks, as in GitLab); any other job must not have one.
+  if (job.when === 'delayed') checkDuration(at, 'start in', job.start_in, START_IN_LIMIT_SECONDS, problems)
+  else if (job.start_in !== undefined && job.start_in !== null) problems.add(at, `${at} start in must be blank`)
 }
 
 function checkParallel(at: string, value: unknown, problems: Problems): void {
@@ -245,13 +246,18 @@ function checkNeeds(at: string, value: unknown, problems: Problems): void {
   }
 }
 
+/** Entry::Timeout: its own node, so the messages are about `<where> config`. */
+export function checkTimeout(where: string, value: unknown, problems: Problems): void {
+  checkDuration(where, 'config', value, TIMEOUT_LIMIT_SECONDS, problems)
+}
+
 function checkSimple(at: string, job: Record<string, unknown>, problems: Problems): void {
   if (job.tags !== undefined && job.tags !== null && !isStringArray(job.tags)) problems.add(at, `${at} tags should be an array of strings`)
   if (job.dependencies !== undefined && !isStringArray(job.dependencies)) problems.add(at, `${at} dependencies should be an array of strings`)
   if (job.interruptible !== undefined && typeof job.interruptible !== 'boolean') {
     problems.add(at, `${at} interruptible config should be a boolean value`)
   }
-  if (job.timeout !== undefined && parseDurationSeconds(job.timeout) === undefined) problems.add(at, `${at} timeout should be a duration`)
+  if (job.timeout !== undefined && job.timeout !== null) checkTimeout(`${at}:timeout`, job.timeout, problems)
   if (job.environment !== undefined && typeof job.environment !== 'string' && !isPlainObject(job.environment)) {
     problems.add(`${at}:environment`, `${at}:environment config should be a hash or a string`)
   }

@@ -6,6 +6,7 @@
 import { glrunnerCommand } from './glrunner-command.js'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createWriteStream } from 'node:fs'
+import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Coordinator } from '../../src/coordinator/index.js'
 import { BenchError } from './bench-error.js'
@@ -56,10 +57,14 @@ export class RunnerProcess {
       '--output-limit', String(o.outputLimitKiB ?? 4096),
       '--shutdown-timeout', '5',
     ]
-    // The token goes through the environment so it does not show in `ps`.
+    // An empty HOME: jobs start login shells, and this machine's ~/.profile (pyenv, cargo…)
+    // is not glrunner's cost to measure. The token goes through the environment so it does
+    // not show in `ps`.
+    const home = join(o.workDir, 'runner-home')
+    await mkdir(home, { recursive: true })
     const child = spawn(process.execPath, args, {
       cwd: o.root,
-      env: { ...process.env, CI_SERVER_TOKEN: o.runner.token, RUNNER_NAME: `bench-${o.runner.id}` },
+      env: { ...process.env, HOME: home, CI_SERVER_TOKEN: o.runner.token, RUNNER_NAME: `bench-${o.runner.id}` },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     child.stdout?.pipe(log)

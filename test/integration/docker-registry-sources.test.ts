@@ -106,4 +106,26 @@ describe('docker executor registry credential sources', { skip }, () => {
     assertRanPulledImage(out, 'GitLab')
     assert.match(out.text, /\nWARNING: Ignoring DOCKER_AUTH_CONFIG in \[\[runners\]\] environment: no "auths" object\n/)
   })
+
+  test('pull_policy always pulls an image once per job when the job image and two services are that image', async () => {
+    const credentials = [{ type: 'registry', url: registry.host, username: registry.username, password: registry.password }]
+    const manifestRequests = (): number => registry.requests().filter((line) => line.includes(`/v2/${REPOSITORY}/manifests/`)).length
+    removeLocalImage(image)
+    assertRanPulledImage(await dockerJob(payload({ credentials }), { pullPolicy: ['always'] }), 'GitLab')
+
+    // The image is present: one always-pull of it is one manifest check with the registry.
+    const beforeAlone = manifestRequests()
+    assertRanPulledImage(await dockerJob(payload({ credentials }), { pullPolicy: ['always'] }), 'GitLab')
+    const alone = manifestRequests() - beforeAlone
+    assert.ok(alone > 0, 'always must ask the registry')
+
+    const services = [{ name: image, alias: 'one', command: ['sleep', '30'] }, { name: image, alias: 'two', command: ['sleep', '30'] }]
+    const beforeShared = manifestRequests()
+    const out = await dockerJob(payload({ credentials, services }), { pullPolicy: ['always'] })
+    assertRanPulledImage(out, 'GitLab')
+    assert.equal(count(out.text, /Pulling docker image /), 1, out.text)
+    assert.equal(count(out.text, new RegExp(`Using docker image sha256:[0-9a-f]{64} for ${escaped(image)} `)), 3, out.text)
+    assert.equal(count(out.text, /Starting service /), 2, out.text)
+    assert.equal(manifestRequests() - beforeShared, alone, 'the services must not ask the registry again')
+  })
 })

@@ -64,6 +64,8 @@ export class DockerExecutor implements Executor {
   readonly #lazy = new Map<'build' | 'predefined', Promise<string>>()
   #network: string | undefined
   #temporaryVolumes: string[] = []
+  /** Images this job pulled or found, name → id: `always` pulls each once per job (4.3). */
+  readonly #usedImages = new Map<string, string>()
 
   constructor(private readonly options: DockerExecutorOptions = {}) {
     this.files = {
@@ -139,7 +141,7 @@ export class DockerExecutor implements Executor {
 
     const auth = collectRegistryAuth({ payload, runnerEnvironment: options.runner.environment })
     for (const warning of auth.warnings) log.warning(warning)
-    await ensureImage({ client, log, image: buildImage, policies: buildPolicies, auth: resolveRegistryAuth(buildImage, auth), signal })
+    await ensureImage({ client, log, image: buildImage, policies: buildPolicies, auth: resolveRegistryAuth(buildImage, auth), signal, usedImages: this.#usedImages })
     const helper = await this.#prepareHelper(client, settings, log, auth, signal)
     const env = payload.variables.filter((item) => item.public && !item.file).map((item) => `${item.key}=${item.value}`)
     // Jobs that start containers of their own (docker-in-docker) can join the job network.
@@ -206,7 +208,7 @@ export class DockerExecutor implements Executor {
   async #prepareHelper(client: ContainerClient, settings: DockerSettings, log: JobLog, auth: RegistryAuthSources, signal: AbortSignal): Promise<Prepared['helper']> {
     if (settings.helper_image !== '') {
       const policies = effectivePullPolicies({ image: settings.helper_image, job: [], runner: settings.pull_policy.length > 0 ? settings.pull_policy : ['if-not-present'], allowed: [] })
-      await ensureImage({ client, log, image: settings.helper_image, policies, auth: resolveRegistryAuth(settings.helper_image, auth), signal })
+      await ensureImage({ client, log, image: settings.helper_image, policies, auth: resolveRegistryAuth(settings.helper_image, auth), signal, usedImages: this.#usedImages })
 
       return { image: withDefaultTag(settings.helper_image), binds: [] }
     }
@@ -222,7 +224,7 @@ export class DockerExecutor implements Executor {
     const { client, settings } = prepared
     const exposed = new Map<string, number[]>()
     for (const request of requests) {
-      const info = await ensureImage({ client, log, image: request.image, policies: policies(request.image, []), auth: resolveRegistryAuth(request.image, auth), signal })
+      const info = await ensureImage({ client, log, image: request.image, policies: policies(request.image, []), auth: resolveRegistryAuth(request.image, auth), signal, usedImages: this.#usedImages })
       exposed.set(request.image, info.exposedTcpPorts)
     }
     const started = await startServices({

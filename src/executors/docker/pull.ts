@@ -25,6 +25,13 @@ export interface EnsureImageOptions {
   policies: readonly PullPolicy[]
   auth: { credentials: RegistryAuth; source: string } | undefined
   signal: AbortSignal
+  /**
+   * Images this job already has, by name with tag → image id. Under `always` an image the
+   * job already pulled is used again without a pull while the local tag still has that id
+   * (4.3), so a job whose image is also its service image (or two equal services) pulls
+   * once. Filled in by every successful call.
+   */
+  usedImages?: Map<string, string>
 }
 
 export async function ensureImage(options: EnsureImageOptions): Promise<ImageInfo> {
@@ -36,7 +43,10 @@ export async function ensureImage(options: EnsureImageOptions): Promise<ImageInf
   for (const [index, policy] of policies.entries()) {
     if (index > 0) log.println(`Attempt #${index + 1}: Trying "${policy}" pull policy`)
     try {
-      return await withPolicy(options, image, policy)
+      const info = await withPolicy(options, image, policy)
+      options.usedImages?.set(image, info.id)
+
+      return info
     } catch (err) {
       if (options.signal.aborted) throw err
       lastError = err
@@ -49,6 +59,15 @@ export async function ensureImage(options: EnsureImageOptions): Promise<ImageInf
 
 async function withPolicy(options: EnsureImageOptions, image: string, policy: PullPolicy): Promise<ImageInfo> {
   const { client, log } = options
+  const used = options.usedImages?.get(image)
+  if (policy === 'always' && used !== undefined) {
+    const local = await client.inspectImage(image)
+    if (local?.id === used) {
+      printUsing(log, image, local)
+
+      return local
+    }
+  }
   if (policy !== 'always') {
     const local = await client.inspectImage(image)
     if (local !== undefined) {

@@ -65,12 +65,17 @@ export function formatSummary(summary: PipelineSummary, colour: boolean): string
 }
 
 /**
- * The compiled pipeline as `.gitlab-ci.yml`-style YAML (`--preview`): includes, `extends`,
- * `default`, `!reference`, rules and `parallel` already applied, one entry per concrete
- * job with GitLab's keys, empty and default values left out.
+ * The compiled pipeline as `.gitlab-ci.yml`-style YAML (`--preview`), like GitLab's merged
+ * YAML view: top-level `variables:` and `workflow:` as written, `default:` left out because
+ * it is already applied to the jobs, then `stages` and one entry per concrete job (includes,
+ * `extends`, `!reference`, rules and `parallel` applied) with GitLab's keys, empty and
+ * default values left out.
  */
 export function previewDocument(plan: PipelinePlan): Record<string, unknown> {
-  const document: Record<string, unknown> = { stages: plan.stages }
+  const document: Record<string, unknown> = {}
+  if (plan.yamlVariables !== undefined) document.variables = plan.yamlVariables
+  if (plan.workflow !== undefined) document.workflow = plan.workflow
+  document.stages = plan.stages
   for (const job of plan.jobs) {
     const entry: Record<string, unknown> = { stage: job.stage }
     if (job.image) entry.image = job.image.entrypoint ? { name: job.image.name, entrypoint: job.image.entrypoint } : job.image.name

@@ -20,6 +20,7 @@ import { locateProblem, withoutRepeatedPrefix } from './locate-problem.js'
 import { createRepoFacts } from './rules/repo-facts.js'
 import type { CompileError, CompileOptions, CompileResult, PipelinePlan, PlanVariable } from './types.js'
 import { expandVariables, rawValues } from './variables/expand.js'
+import { isPlainObject } from './util/objects.js'
 import { prePipelineVariables, type PipelineFacts } from './variables/predefined.js'
 
 export async function compilePipeline(options: CompileOptions): Promise<CompileResult> {
@@ -97,6 +98,9 @@ async function compile(options: CompileOptions, warnings: string[], located: { d
     ruleBase,
     warnings,
   })
+  // What GitLab's merged YAML view shows besides jobs: global variables and workflow as written.
+  if (isPlainObject(resolved.variables) && Object.keys(resolved.variables).length > 0) plan.yamlVariables = resolved.variables
+  if (global.workflow !== undefined) plan.workflow = global.workflow
 
   return plan
 }

@@ -237,6 +237,10 @@ export interface PipelinePlan {
   pipelineVariables: PlanVariable[]
   /** `workflow:name`, expanded. */
   name?: string
+  /** Top-level `variables:` as written in the merged configuration (hash forms kept), for `--preview`. */
+  yamlVariables?: Record<string, unknown>
+  /** `workflow:` as written in the merged configuration, for `--preview`. */
+  workflow?: Record<string, unknown>
   autoCancelOnJobFailure: 'none' | 'all'
   git: GitContext
 }

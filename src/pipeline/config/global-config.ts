@@ -26,25 +26,29 @@ export interface GlobalConfig {
 }
 
 export function readGlobalConfig(config: Record<string, unknown>, problems: Problems): GlobalConfig {
+  // Messages come in the order GitLab's lint lists them: the root entry's nodes in their
+  // declaration order (default, the deprecated globals, variables, stages, workflow), then the
+  // `jobs` node's own messages (unmatched keys, no visible job), then each job in definition
+  // order. GitLab stops descending into a node that has errors of its own (an unmatched key
+  // hides every job's errors, a job-level error hides that job's nested ones); glrunner lists
+  // those hidden messages too, where GitLab would list them once the hiding error is fixed, so
+  // GitLab's own list is always a subsequence of glrunner's, in the same order.
   const defaults = readDefaults(config, problems)
-  const stages = readStages(config, problems)
   checkVariables('variables', config.variables, true, problems)
+  const stages = readStages(config, problems)
   const workflow = readWorkflow(config.workflow, problems)
 
   const jobs: Array<[string, Record<string, unknown>]> = []
   const unmatched: string[] = []
   for (const [name, value] of Object.entries(config)) {
     if (GLOBAL_KEYS.includes(name) || name.startsWith('.')) continue
-    if (!isJobHash(value)) {
-      unmatched.push(name)
-      continue
-    }
-    validateJob(name, value, problems)
-    jobs.push([name, value])
+    if (isJobHash(value)) jobs.push([name, value])
+    else unmatched.push(name)
   }
 
   for (const name of unmatched) problems.add('jobs', `jobs ${name} config should implement the script:, run:, or trigger: keyword`)
   if (jobs.length === 0) problems.add('jobs', 'jobs config should contain at least one visible job')
+  for (const [name, value] of jobs) validateJob(name, value, problems)
 
   const variables = new Map<string, GlobalVariable>()
   if (isPlainObject(config.variables)) {

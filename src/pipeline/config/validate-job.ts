@@ -39,7 +39,45 @@ export function isJobHash(value: unknown): value is Record<string, unknown> {
   return isPlainObject(value) && (value.script !== undefined || value.trigger !== undefined || value.run !== undefined)
 }
 
+/**
+ * GitLab's order for one job: the job entry's own validations (Processable's, then Job's, in
+ * declaration order), then its nested entries in the order the Job class declares them.
+ */
+const JOB_LEVEL_ORDER = [
+  'name is too long', 'config key may not be used with', 'extends', 'rules config', 'resource group',
+  'config contains unknown keys', "script can't be blank", 'when should be', 'dependencies should', 'allow failure',
+  'start in should be', 'start in should not', 'start in must',
+]
+const ENTRY_ORDER = [
+  'stage', 'only', 'except', 'rules', 'variables', 'inherit', 'before_script', 'script', 'type', 'after_script', 'cache',
+  'image', 'services', 'interruptible', 'timeout', 'retry', 'tags', 'artifacts', 'needs', 'environment', 'coverage',
+  'release', 'parallel', 'allow_failure', 'trigger',
+]
+
+function jobProblemRank(at: string, key: string, message: string): number {
+  if (key === at) {
+    const rest = message.startsWith(`${at} `) ? message.slice(at.length + 1) : message
+    const own = JOB_LEVEL_ORDER.findIndex((prefix) => rest.startsWith(prefix))
+    if (own >= 0) return own
+    // Messages about a nested entry that are reported with the job's key (`tags should be …`).
+    const entry = ENTRY_ORDER.indexOf(rest.split(' ')[0] ?? '')
+
+    return entry >= 0 ? 100 + entry : 99
+  }
+  const entry = ENTRY_ORDER.indexOf(key.slice(at.length + 1).split(':')[0] ?? '')
+
+  return entry >= 0 ? 100 + entry : 199
+}
+
 export function validateJob(name: string, job: Record<string, unknown>, problems: Problems): void {
+  const at = `jobs:${name}`
+  const found: Array<{ key: string; message: string; rank: number }> = []
+  checkJob(name, job, { add: (key, message) => found.push({ key, message, rank: jobProblemRank(at, key, message) }) })
+  // Array#sort is stable: messages of one rank keep the order they were found in.
+  for (const problem of found.sort((a, b) => a.rank - b.rank)) problems.add(problem.key, problem.message)
+}
+
+function checkJob(name: string, job: Record<string, unknown>, problems: Problems): void {
   const at = `jobs:${name}`
   if (name.length > 255) problems.add(at, `${at} name is too long (maximum is 255 characters)`)
 
@@ -76,9 +114,12 @@ export function validateJob(name: string, job: Record<string, unknown>, problems
 
 function checkRulesAndStartIn(at: string, job: Record<string, unknown>, problems: Problems): void {
   if (job.rules !== undefined && job.rules !== null) {
-    for (const key of ['only', 'except', 'start_in']) {
-      if (job[key] !== undefined) problems.add(at, `${at} config key may not be used with \`rules\`: ${key}`)
-    }
+    // One message naming every present key, in the job's key order (GitLab ignores nil values).
+    const present = Object.keys(job).filter((key) => ['only', 'except', 'start_in'].includes(key) && job[key] !== null && job[key] !== undefined)
+    if (present.length > 0) problems.add(at, `${at} config key may not be used with \`rules\`: ${present.join(', ')}`)
+    if (job.when === 'delayed') checkDuration(at, 'start in', job.start_in, START_IN_LIMIT_SECONDS, problems)
+    // The Job entry's absence check applies whenever the job has rules.
+    if (job.start_in !== undefined && job.start_in !== null) problems.add(at, `${at} start in must be blank`)
     checkRules(at, job.rules, { keys: JOB_RULE_KEYS, when: RULE_WHEN }, problems)
 
     return

@@ -11,7 +11,7 @@ import { resolveReferences } from './config/resolve-references.js'
 import { PipelineConfigError } from './config-problem.js'
 import { deriveGitContext } from './git-context.js'
 import { lintGraph } from './graph/lint-graph.js'
-import { expandParallel } from './graph/parallel.js'
+import { expandParallel, interpolateMatrixNeeds } from './graph/parallel.js'
 import { ciFilePath } from './include/ci-file.js'
 import { type Definitions, loadConfiguration } from './include/expand-includes.js'
 import { buildJobs, type ConcreteJob } from './compile-jobs.js'
@@ -73,6 +73,7 @@ async function compile(options: CompileOptions, warnings: string[], located: { d
   if (problems.length > 0) throw new PipelineConfigError(problems)
 
   const concrete: ConcreteJob[] = []
+  const matrixErrors = new Set<string>()
   for (const [name, hash] of global.jobs) {
     const job = applyDefaults(hash, global.defaults)
     const stage = String(job.stage ?? job.type ?? 'test')
@@ -81,8 +82,18 @@ async function compile(options: CompileOptions, warnings: string[], located: { d
         { file: ciFile, key: `jobs:${name}:stage`, message: `${name} job: chosen stage ${stage} does not exist; available stages are ${global.stages.join(', ')}` },
       ])
     }
-    for (const instance of expandParallel(name, job.parallel)) concrete.push({ hash: job, stage, instance })
+    for (const instance of expandParallel(name, job.parallel)) {
+      if (instance.matrix === undefined || job.needs === undefined) {
+        concrete.push({ hash: job, stage, instance })
+        continue
+      }
+      const { needs, errors } = interpolateMatrixNeeds(job.needs, instance.matrix)
+      for (const error of errors) matrixErrors.add(`${name} job: ${error}`)
+      concrete.push({ hash: { ...job, needs }, stage, instance })
+    }
   }
+  // GitLab's normalizer reports each distinct interpolation error once, before the needs lint.
+  if (matrixErrors.size > 0) throw new PipelineConfigError([...matrixErrors].map((message) => ({ file: ciFile, message })))
   lintGraph(concrete, global.stages, ciFile)
 
   const workflow = evaluateWorkflow(global, { preVariables, cliVariables, ruleBase })

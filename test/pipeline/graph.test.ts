@@ -216,3 +216,40 @@ test('parallel and matrix limits are validated', async (t) => {
     'jobs:j:parallel:matrix: config generates too many jobs (maximum is 200)',
   ])
 })
+
+test('$[[ matrix.NAME ]] in needs:parallel:matrix pairs each matrix instance with the producer of the same values', async (t) => {
+  const yaml = `spec:
+  inputs:
+    arch: {default: x64}
+---
+stages: [build, test]
+build:
+  stage: build
+  script: echo
+  parallel:
+    matrix:
+      - OS: [linux, mac]
+        ARCH: [x64, arm]
+test:
+  stage: test
+  script: echo
+  parallel:
+    matrix:
+      - OS: [linux, mac]
+  needs:
+    - job: build
+      parallel:
+        matrix:
+          - OS: $[[ matrix.OS ]]
+            ARCH: $[[ inputs.arch ]]
+`
+  const result = await compileYaml(t, yaml)
+  assert.deepEqual(layout(result).test, ['test: [linux]', 'test: [mac]'])
+  assert.deepEqual(needsOf(result, 'test: [linux]'), ['build: [linux, x64]'])
+  assert.deepEqual(needsOf(result, 'test: [mac]'), ['build: [mac, x64]'])
+})
+
+test('$[[ matrix.NAME ]] naming a variable the matrix lacks is an error, reported once', async (t) => {
+  const yaml = 'b:\n  stage: build\n  script: echo\n  parallel: {matrix: [{OS: [linux, mac]}]}\nt:\n  script: echo\n  parallel: {matrix: [{OS: [linux, mac]}]}\n  needs: [{job: b, parallel: {matrix: [{OS: "$[[ matrix.ARCH ]]"}]}}]\n'
+  assert.deepEqual(expectErrors(await compileYaml(t, yaml)), ["t job: 'ARCH' does not exist in matrix configuration"])
+})

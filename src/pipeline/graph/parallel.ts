@@ -58,3 +58,32 @@ export function expandParallel(name: string, parallel: unknown): Instance[] {
 
   return [{ name, baseName: name, nodeIndex: undefined, nodeTotal: 1, matrix: undefined }]
 }
+
+const MATRIX_BLOCK = /\$\[\[\s*matrix\.([a-zA-Z0-9_-]+)\s*\]\]/g
+
+/**
+ * `$[[ matrix.NAME ]]` in a matrix job's `needs` (spec §13.1): every string in the needs is
+ * given the consuming instance's value of NAME, so `build: [$[[ matrix.OS ]]]` pairs each
+ * instance with the producer of the same OS. A name the instance's matrix lacks is an error
+ * (`'NAME' does not exist in matrix configuration`, left in place as GitLab does). Jobs that
+ * are not matrix jobs keep the text, which then fails the needs lint as an undefined need.
+ */
+export function interpolateMatrixNeeds(needs: unknown, matrix: Record<string, string>): { needs: unknown; errors: string[] } {
+  const errors: string[] = []
+  const walk = (value: unknown): unknown => {
+    if (typeof value === 'string') {
+      return value.replace(MATRIX_BLOCK, (match, name: string) => {
+        if (Object.hasOwn(matrix, name)) return matrix[name] ?? ''
+        errors.push(`'${name}' does not exist in matrix configuration`)
+
+        return match
+      })
+    }
+    if (Array.isArray(value)) return value.map(walk)
+    if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, walk(item)]))
+
+    return value
+  }
+
+  return { needs: walk(needs), errors }
+}

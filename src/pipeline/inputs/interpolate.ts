@@ -30,12 +30,15 @@ export function interpolate(body: unknown, inputs: Map<string, unknown>, target:
   return walk(body)
 }
 
+/** `$[[ matrix.NAME ]]` belongs to needs:parallel:matrix and is filled in per matrix job later. */
+const MATRIX_ACCESS = /^matrix\.[a-zA-Z0-9_-]+$/
+
 function interpolateString(text: string, inputs: Map<string, unknown>, target: InputsTarget): unknown {
   if (!text.includes('$[[')) return text
   const whole = WHOLE.exec(text)
-  if (whole !== null && !whole[1]?.includes(']]')) return evaluateBlock(whole[1] ?? '', inputs, target)
+  if (whole !== null && !whole[1]?.includes(']]')) return MATRIX_ACCESS.test(whole[1] ?? '') ? text : evaluateBlock(whole[1] ?? '', inputs, target)
 
-  return text.replace(BLOCK, (_match, inner: string) => asText(evaluateBlock(inner, inputs, target)))
+  return text.replace(BLOCK, (match, inner: string) => (MATRIX_ACCESS.test(inner) ? match : asText(evaluateBlock(inner, inputs, target))))
 }
 
 function asText(value: unknown): string {

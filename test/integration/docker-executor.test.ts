@@ -162,6 +162,15 @@ describe('docker executor on a real engine', { skip }, () => {
     assert.ok(Date.now() - started < 30_000)
   })
 
+  test('a prepare that fails and is retried leaves no volume of any attempt behind', async () => {
+    // The engine creates the service but cannot start it: a system failure, prepared again
+    // (3 attempts), each attempt with new container and volume names.
+    const job = payload({ services: [{ name: BUSYBOX_IMAGE, alias: 'broken', entrypoint: ['/no/such/entrypoint'] }] })
+    const out = await dockerJob(job)
+    assert.equal(out.result.state, 'failed', out.text)
+    assert.equal([...out.text.matchAll(/Will be retried in/g)].length, 2, out.text)
+  })
+
   test('cancelling a job during a long sleep stops it promptly and removes every container, network and volume', async () => {
     const job = payload({ script: ['echo sleeping', 'sleep 100'] })
     const started = Date.now()

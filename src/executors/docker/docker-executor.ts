@@ -63,7 +63,8 @@ export class DockerExecutor implements Executor {
   readonly #containers: string[] = []
   readonly #lazy = new Map<'build' | 'predefined', Promise<string>>()
   #network: string | undefined
-  #temporaryVolumes: string[] = []
+  /** Every prepare attempt's temporary volumes: a retried prepare makes new names (new base). */
+  readonly #temporaryVolumes: string[] = []
   /** Images this job pulled or found, name → id: `always` pulls each once per job (4.3). */
   readonly #usedImages = new Map<string, string>()
 
@@ -136,7 +137,7 @@ export class DockerExecutor implements Executor {
     const volumes = await prepareVolumes({
       client, settings, names, buildsDir: options.paths.buildsDir, persistentBuilds: strategy === 'fetch', isProtected: payload.git_info.protected,
     })
-    this.#temporaryVolumes = volumes.temporary
+    this.#temporaryVolumes.push(...volumes.temporary)
     signal.throwIfAborted()
 
     const auth = collectRegistryAuth({ payload, runnerEnvironment: options.runner.environment })

@@ -158,3 +158,16 @@ test('variable expansion is recursive and a cycle leaves the reference as writte
   assert.equal(v.X, '$X')
   assert.equal(v.U, '[]')
 })
+
+test('%NAME% is expanded where GitLab expands at pipeline creation, but not in job variables the runner expands', async (t) => {
+  const yaml = `variables: {ENV: prod, GREETING: "%ENV%-hello"}
+job:
+  script: echo
+  environment: {name: "review/%ENV%", url: "https://%ENV%.example/%NOPE%"}
+  resource_group: deploy-%ENV%
+`
+  const planJob = job(await compileYaml(t, yaml), 'job')
+  assert.deepEqual(planJob.environment, { name: 'review/prod', url: 'https://prod.example/' })
+  assert.equal(planJob.resourceGroup, 'deploy-prod')
+  assert.equal(expandVariables(planJob.variables).GREETING, '%ENV%-hello')
+})

@@ -12,11 +12,21 @@ export interface ExpandOptions {
   keepUnknown?: boolean
 }
 
-/** Expands `text` once against a fixed lookup (compile-time expansion of a location). */
+/**
+ * GitLab's server-side ExpandVariables also reads the Windows form `%NAME%`; the runner's
+ * job-time expansion (expandVariables below) does not, so only compile-time expansion has it.
+ */
+const SERVER_TOKEN = /\$\$|\$\{(\w+)\}|\$(\w+)|%([a-zA-Z_][a-zA-Z0-9_]*)%/g
+
+/**
+ * Expands `text` once against a fixed lookup: what GitLab expands when it creates the
+ * pipeline (include locations, rules:changes/exists paths, environment, resource_group,
+ * trigger project and branch).
+ */
 export function expandText(text: string, lookup: (name: string) => string | undefined, options: ExpandOptions = {}): string {
-  return text.replace(TOKEN, (match, braced: string | undefined, bare: string | undefined) => {
+  return text.replace(SERVER_TOKEN, (match, braced: string | undefined, bare: string | undefined, windows: string | undefined) => {
     if (match === '$$') return '$'
-    const value = lookup(braced ?? bare ?? '')
+    const value = lookup(braced ?? bare ?? windows ?? '')
 
     return value ?? (options.keepUnknown === true ? match : '')
   })

@@ -62,6 +62,11 @@ export interface StageSpecInput {
   network: string
   /** `[runners.docker] user` or the job's `image:docker:user`; build container only. */
   user: string
+  /**
+   * Whether the build container runs privileged, after allowed_privileged_images
+   * (image-policy.ts privilegedFor); `[runners.docker] privileged` when absent.
+   */
+  buildPrivileged?: boolean
 }
 
 /**
@@ -77,6 +82,7 @@ export function stageContainerSpec(input: StageSpecInput): ContainerSpec {
 
   return {
     ...(kind === 'build' ? hostSettings(settings, false) : plainHostSettings(settings)),
+    ...(kind === 'build' && input.buildPrivileged !== undefined ? { privileged: input.buildPrivileged } : {}),
     name: `${input.names.base}-${kind}`,
     image: helper?.image ?? input.buildImage,
     entrypoint: helper !== undefined ? [''] : input.buildEntrypoint,

@@ -13,7 +13,7 @@ import { connectDockerEngine, type ContainerClientFactory } from './connect-engi
 import { readDockerSettings, type DockerSettings } from './docker-settings.js'
 import { createArchiveFileTransfer } from './file-transfer.js'
 import { ensureHostToolsImage, HOST_TOOLS_IMAGE, hostToolsBinds } from './host-tools-helper.js'
-import { effectivePullPolicies } from './image-policy.js'
+import { effectivePullPolicies, privilegedFor } from './image-policy.js'
 import { withDefaultTag } from './image-ref.js'
 import { jobNames, typedLabels, type JobIdentity, type JobNames } from './job-names.js'
 import { ensureImage } from './pull.js'
@@ -53,6 +53,7 @@ interface Prepared {
   env: string[]
   projectDir: string
   user: string
+  buildPrivileged: boolean
 }
 
 export class DockerExecutor implements Executor {
@@ -105,6 +106,8 @@ export class DockerExecutor implements Executor {
     }
 
     const user = buildUser(payload, settings)
+    const buildPrivileged = privilegedFor(buildImage, 'images', settings.privileged, settings.allowed_privileged_images)
+    if (buildPrivileged.warning !== undefined) log.warning(buildPrivileged.warning)
 
     const address = { host: settings.host, tlsCertPath: settings.tls_cert_path, tlsVerify: settings.tls_verify }
     const client = await (this.options.clientFactory ?? connectDockerEngine)(address)
@@ -152,7 +155,7 @@ export class DockerExecutor implements Executor {
     this.#prepared = {
       client, settings, names, network, binds: volumes.binds, buildImage: withDefaultTag(buildImage),
       buildEntrypoint: settings.disable_entrypoint_overwrite ? [] : entrypoint, helper, env,
-      projectDir: options.paths.projectDir, user,
+      projectDir: options.paths.projectDir, user, buildPrivileged: buildPrivileged.privileged,
     }
 
     await this.#startServices(allServices, policies, auth, signal, log)
@@ -232,6 +235,12 @@ export class DockerExecutor implements Executor {
       client, log, names: prepared.names, requests, network: prepared.network, jobEnv: prepared.env,
       base: serviceBaseSpec(settings, prepared.binds),
       exposedPorts: async (image) => exposed.get(image) ?? [],
+      privileged: (request) => {
+        const decision = privilegedFor(request.image, 'services', settings.services_privileged ?? settings.privileged, settings.allowed_privileged_services)
+        if (decision.warning !== undefined) log.warning(decision.warning)
+
+        return decision.privileged
+      },
       track: (id) => this.#containers.push(id),
     })
     if (this.#network === undefined) return // host/none/bridge modes have no job network to probe on.

@@ -55,6 +55,30 @@ export function isImageAllowed(image: string, patterns: readonly string[]): bool
 
 export type ImageKind = 'images' | 'services'
 
+export interface PrivilegedDecision {
+  privileged: boolean
+  /** Set when privileged was asked for and the image is not on the list (for the job log). */
+  warning?: string
+}
+
+/**
+ * Whether a build or service container runs privileged (4.4): `privileged` (for services
+ * `services_privileged`, else `privileged`) and the image matching allowed_privileged_images
+ * (services: allowed_privileged_services); an empty list allows all. An image off the list
+ * still runs, unprivileged, as in the official runner; images from the runner config get
+ * no exemption, since the lists exist to narrow `privileged` down. The spec gives no log
+ * text for this, so the warning is ours.
+ */
+export function privilegedFor(image: string, kind: ImageKind, requested: boolean, patterns: readonly string[]): PrivilegedDecision {
+  if (!requested) return { privileged: false }
+  if (isImageAllowed(image, patterns)) return { privileged: true }
+
+  return {
+    privileged: false,
+    warning: `The "${image}" image is not present on list of allowed privileged ${kind} (allowed_privileged_${kind}): its container runs unprivileged`,
+  }
+}
+
 /** The lines the official runner prints before failing on a disallowed image. */
 export function disallowedImageLines(image: string, kind: ImageKind, patterns: readonly string[]): string[] {
   return [

@@ -57,6 +57,8 @@ export interface StartServicesInput {
   network: string
   jobEnv: string[]
   exposedPorts: (image: string) => Promise<number[]>
+  /** Whether this service runs privileged (allowed_privileged_services); `base.privileged` when absent. */
+  privileged?: (request: ServiceRequest) => boolean
   /** Records each container as soon as it exists, so cleanup finds it even on failure. */
   track: (id: string) => void
 }
@@ -71,6 +73,7 @@ export async function startServices(input: StartServicesInput): Promise<StartedS
     const containerName = `${input.names.base}-${serviceSlug(request.image)}-${index}`
     const id = await input.client.createContainer({
       ...input.base,
+      privileged: input.privileged?.(request) ?? input.base.privileged,
       name: containerName,
       image: request.image,
       entrypoint: request.entrypoint,

@@ -1,33 +1,14 @@
 /** ContainerClient over dockerode: the only file that touches the library. */
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import type { Readable } from 'node:stream'
 import Docker from 'dockerode'
 import { GlrunnerError } from '../../core/errors.js'
 import type { AttachedStreams, ContainerClient, ContainerSpec, EngineAddress, ImageInfo, ListedObject } from './container-client.js'
 import { containerCreateOptions } from './create-options.js'
+import { modemOptions } from './modem-options.js'
 
 /** Builds a client for `[runners.docker] host` / DOCKER_HOST (unix socket or tcp, TLS). */
 export function createDockerodeClient(address: EngineAddress): ContainerClient {
   return new DockerodeClient(new Docker(modemOptions(address)))
-}
-
-function modemOptions(address: EngineAddress): Docker.DockerOptions {
-  const host = address.host || process.env.DOCKER_HOST || 'unix:///var/run/docker.sock'
-  if (host.startsWith('unix://') || host.startsWith('/')) return { socketPath: host.replace(/^unix:\/\//, '') }
-
-  const url = new URL(host.replace(/^tcp:/, 'http:'))
-  const certPath = address.tlsCertPath || process.env.DOCKER_CERT_PATH || ''
-  if (certPath === '') return { host: url.hostname, port: url.port || '2375', protocol: 'http' }
-
-  return {
-    host: url.hostname,
-    port: url.port || '2376',
-    protocol: 'https',
-    ca: readFileSync(join(certPath, 'ca.pem')),
-    cert: readFileSync(join(certPath, 'cert.pem')),
-    key: readFileSync(join(certPath, 'key.pem')),
-  }
 }
 
 function statusCode(err: unknown): number | undefined {

@@ -41,7 +41,7 @@ describe('ApiClient', () => {
     const server = await startScriptedServer((_req, res) => sendJson(res, 200, { ok: true }, { 'x-gitlab-last-update': 'v7' }))
     closers.push(server.close)
     const client = createApiClient({ url: `${server.url}/ci` })
-    const res = await client.request({ method: 'POST', path: 'jobs/request', json: { a: 1 }, expectJson: true, runnerToken: 'glrt-secret' })
+    const res = await client.request({ endpoint: 'request_job', method: 'POST', path: 'jobs/request', json: { a: 1 }, expectJson: true, runnerToken: 'glrt-secret' })
 
     assert.equal(res.status, 200)
     assert.deepEqual(res.json, { ok: true })
@@ -59,7 +59,7 @@ describe('ApiClient', () => {
     const server = await startScriptedServer((_req, res) => sendJson(res, 502, { message: 'bad gateway' }))
     closers.push(server.close)
     const client = createApiClient({ url: server.url, retryBackoffMinMs: 5 })
-    const res = await client.request({ method: 'GET', path: 'x' })
+    const res = await client.request({ endpoint: 'request_job', method: 'GET', path: 'x' })
 
     assert.equal(res.status, 502)
     assert.equal(server.requests.length, 5)
@@ -72,7 +72,7 @@ describe('ApiClient', () => {
     closers.push(server.close)
     const client = createApiClient({ url: server.url, retryBackoffMinMs: 5 })
     const { Readable } = await import('node:stream')
-    const res = await client.request({ method: 'POST', path: 'x', body: () => Readable.from([Buffer.from('abc')]) })
+    const res = await client.request({ endpoint: 'request_job', method: 'POST', path: 'x', body: () => Readable.from([Buffer.from('abc')]) })
 
     assert.equal(res.status, 404)
     assert.deepEqual(server.requests.map((req) => req.body.toString()), ['abc', 'abc'])
@@ -86,7 +86,7 @@ describe('ApiClient', () => {
     })
     closers.push(server.close)
     const client = createApiClient({ url: server.url })
-    const res = await client.request({ method: 'POST', path: 'jobs/request', json: {}, expectJson: true })
+    const res = await client.request({ endpoint: 'request_job', method: 'POST', path: 'jobs/request', json: {}, expectJson: true })
 
     assert.equal(res.status, -1)
     assert.match(String(res.error), /expected application\/json/)
@@ -98,12 +98,44 @@ describe('ApiClient', () => {
     const url = server.url
     await server.close()
     const client = createApiClient({ url })
-    const refused = await client.request({ method: 'GET', path: 'x' })
+    const refused = await client.request({ endpoint: 'request_job', method: 'GET', path: 'x' })
     assert.equal(refused.status, -1)
     assert.equal(refused.attempts, 1)
 
     const broken = createApiClient({ url: 'gopher://host' })
-    const res = await broken.request({ method: 'GET', path: 'x' })
+    const res = await broken.request({ endpoint: 'request_job', method: 'GET', path: 'x' })
     assert.equal(res.status, -100)
+  })
+
+  it('reports each request once to onRequestFinished with its endpoint and final status, -1 for no answer, nothing for -100', async () => {
+    const server = await startScriptedServer((_req, res, index) => sendJson(res, index === 0 ? 502 : 202, {}))
+    closers.push(server.close)
+    const events: Array<{ endpoint: string; method: string; status: number; attempts: number }> = []
+    const onRequestFinished = ({ endpoint, method, status, attempts }: (typeof events)[number]) => void events.push({ endpoint, method, status, attempts })
+    const client = createApiClient({ url: server.url, retryBackoffMinMs: 5, onRequestFinished })
+    await client.request({ endpoint: 'patch_trace', method: 'PATCH', path: 'jobs/1/trace', body: 'x' })
+    await client.request({ endpoint: 'update_job', method: 'PUT', path: 'jobs/1', json: {} })
+    await client.close()
+    await server.close()
+    const gone = createApiClient({ url: server.url, onRequestFinished })
+    await gone.request({ endpoint: 'request_job', method: 'POST', path: 'jobs/request', json: {} })
+    await gone.close()
+    await createApiClient({ url: 'gopher://host', onRequestFinished }).request({ endpoint: 'verify_runner', method: 'POST', path: 'runners/verify' })
+
+    assert.deepEqual(events, [
+      { endpoint: 'patch_trace', method: 'PATCH', status: 202, attempts: 2 },
+      { endpoint: 'update_job', method: 'PUT', status: 202, attempts: 1 },
+      { endpoint: 'request_job', method: 'POST', status: -1, attempts: 1 },
+    ])
+  })
+
+  it('keeps the answer when the onRequestFinished observer throws', async () => {
+    const server = await startScriptedServer((_req, res) => sendJson(res, 200, {}))
+    closers.push(server.close)
+    const client = createApiClient({ url: server.url, onRequestFinished: () => { throw new Error('observer broke') } })
+    const res = await client.request({ endpoint: 'update_job', method: 'PUT', path: 'jobs/1', json: {} })
+
+    assert.equal(res.status, 200)
+    await client.close()
   })
 })

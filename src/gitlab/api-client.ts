@@ -18,10 +18,44 @@ import { isRetriableStatus, retryWaitMs, sleep, TRANSPORT_MAX_ATTEMPTS } from '.
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
 
+/**
+ * What a request is for: the `endpoint` label of gitlab_runner_api_request_statuses_total.
+ * request_job, update_job, patch_trace and reset_token are the official runner's names; it
+ * measures only those (and router discovery, which glrunner does not call). The others are
+ * ours, named the same way (verb_object), so register/verify/unregister and artifact
+ * transfers show on the same counter.
+ */
+export const API_ENDPOINTS = [
+  'request_job',
+  'update_job',
+  'patch_trace',
+  'reset_token',
+  'register_runner',
+  'verify_runner',
+  'unregister_runner',
+  'unregister_runner_manager',
+  'upload_artifacts',
+  'download_artifacts',
+] as const
+export type ApiEndpoint = (typeof API_ENDPOINTS)[number]
+
+/** One finished `request()` call, after its transport retries. */
+export interface ApiRequestEvent {
+  endpoint: ApiEndpoint
+  method: HttpMethod
+  /** The final HTTP status, or -1 when no usable answer came (spec 0.6). */
+  status: number
+  /** From the first attempt to the final answer's headers, retries included. */
+  durationMs: number
+  attempts: number
+}
+
 /** A request body that can be produced again for every attempt. */
 export type ReplayableBody = Buffer | string | (() => Readable)
 
 export interface ApiRequest {
+  /** Reported to the client's `onRequestFinished`; required so no call goes unmeasured. */
+  endpoint: ApiEndpoint
   method: HttpMethod
   /** Relative to `<base>/api/v4/`, e.g. `jobs/request`; or an absolute http(s) URL. */
   path: string
@@ -71,6 +105,12 @@ export interface ApiClientOptions {
   retryBackoffMinMs?: number
   /** Response-header timeout; must exceed any long-poll hold (default 10 min). */
   headersTimeoutMs?: number
+  /**
+   * Called once per `request()` with its endpoint and final status (the manager counts them
+   * for metrics). Not called for -100: nothing was sent. Must not throw; if it does, the
+   * error is logged at debug level and the request's result is unaffected.
+   */
+  onRequestFinished?: (event: ApiRequestEvent) => void
 }
 
 const HEADERS_TIMEOUT_MS = 10 * 60_000
@@ -134,12 +174,30 @@ export class ApiClient {
     return this.lastUpdates.get(runnerToken) ?? ''
   }
 
+  /** The one place every runner API call goes through; reports it to `onRequestFinished`. */
   async request(req: ApiRequest): Promise<ApiResponse> {
     const ourRequestId = randomUUID().replace(/-/g, '')
     if (!this.baseUrl || !this.dispatcher) {
       return { status: STATUS_CLIENT_ERROR, headers: {}, body: Buffer.alloc(0), error: this.clientError, requestId: ourRequestId, attempts: 0 }
     }
 
+    const started = Date.now()
+    const response = await this.requestWithRetries(req, ourRequestId)
+    this.report({ endpoint: req.endpoint, method: req.method, status: response.status, durationMs: Date.now() - started, attempts: response.attempts })
+
+    return response
+  }
+
+  private report(event: ApiRequestEvent): void {
+    if (!this.options.onRequestFinished || event.status === STATUS_CLIENT_ERROR) return
+    try {
+      this.options.onRequestFinished(event)
+    } catch (err) {
+      this.logger.debug('API request observer failed', { endpoint: event.endpoint, error: formatError(err) })
+    }
+  }
+
+  private async requestWithRetries(req: ApiRequest, ourRequestId: string): Promise<ApiResponse> {
     const maxAttempts = req.retry === false ? 1 : TRANSPORT_MAX_ATTEMPTS
     for (let attempt = 0; ; attempt++) {
       const response = await this.attempt(req, ourRequestId, attempt + 1)

@@ -47,6 +47,7 @@ export async function uploadArtifact(client: ApiClient, o: UploadOptions, option
     const boundary = randomBytes(16).toString('hex')
     const path = base ? new URL(`/api/v4/jobs/${o.jobId}/artifacts`, base).href : `jobs/${o.jobId}/artifacts`
     const res = await client.request({
+      endpoint: 'upload_artifacts',
       method: 'POST',
       path,
       query: { artifact_format: o.artifactFormat, artifact_type: o.artifactType, expire_in: o.expireIn },
@@ -90,7 +91,7 @@ export async function downloadArtifact(client: ApiClient, o: DownloadOptions, op
   let jobToken: string | undefined = o.jobToken
   const query = { direct_download: String(options.directDownload ?? true) }
   for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
-    const res = await client.request({ method: 'GET', path: url, query: hop === 0 ? query : {}, jobToken, stream: true, signal: options.signal })
+    const res = await client.request({ endpoint: 'download_artifacts', method: 'GET', path: url, query: hop === 0 ? query : {}, jobToken, stream: true, signal: options.signal })
     if (res.status === 200 && res.stream) {
       await pipeline(res.stream, createWriteStream(o.destination))
 

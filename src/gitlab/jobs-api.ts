@@ -39,7 +39,7 @@ export interface RequestJobOptions {
 export async function requestJob(client: ApiClient, o: RequestJobOptions): Promise<RequestJobResult> {
   const lastUpdate = client.lastUpdate(o.token)
   const body = { token: o.token, ...(o.systemId ? { system_id: o.systemId } : {}), ...(lastUpdate ? { last_update: lastUpdate } : {}), info: o.info }
-  const res = await client.request({ method: 'POST', path: 'jobs/request', json: body, expectJson: true, runnerToken: o.token, signal: o.signal })
+  const res = await client.request({ endpoint: 'request_job', method: 'POST', path: 'jobs/request', json: body, expectJson: true, runnerToken: o.token, signal: o.signal })
 
   switch (res.status) {
     case 201:
@@ -113,7 +113,7 @@ export async function updateJob(client: ApiClient, o: UpdateJobOptions): Promise
     output,
     info: o.info,
   }
-  const res = await client.request({ method: 'PUT', path: `jobs/${o.jobId}`, json: body, jobToken: o.jobToken, signal: o.signal })
+  const res = await client.request({ endpoint: 'update_job', method: 'PUT', path: `jobs/${o.jobId}`, json: body, jobToken: o.jobToken, signal: o.signal })
   const hints = statusHints(res, o.intervalUnitMs)
 
   return { ...hints, kind: updateKind(res.status, hints.jobStatus) }
@@ -151,6 +151,7 @@ export async function patchTrace(client: ApiClient, o: PatchTraceOptions): Promi
   if (o.bytes.length > MAX_TRACE_CHUNK_BYTES) throw new Error(`trace chunk of ${o.bytes.length} bytes exceeds ${MAX_TRACE_CHUNK_BYTES}`)
   const end = o.offset + o.bytes.length - 1
   const res = await client.request({
+    endpoint: 'patch_trace',
     method: 'PATCH',
     path: `jobs/${o.jobId}/trace`,
     query: { debug_trace: String(o.debugTrace) },

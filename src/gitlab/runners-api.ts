@@ -44,7 +44,7 @@ export async function registerRunner(client: ApiClient, o: RegisterRunnerOptions
     paused: o.paused ?? false,
     info: o.info,
   }
-  const res = await client.request({ method: 'POST', path: 'runners', json: body, expectJson: true, runnerToken: o.registrationToken })
+  const res = await client.request({ endpoint: 'register_runner', method: 'POST', path: 'runners', json: body, expectJson: true, runnerToken: o.registrationToken })
   if (res.status === 201) return registeredFrom(res, 'registering runner')
 
   const what = `registering runner with token ${tokenForLog(o.registrationToken)}`
@@ -61,7 +61,7 @@ export async function registerRunner(client: ApiClient, o: RegisterRunnerOptions
 /** Checks an authentication token (`POST runners/verify`); old GitLab's plain `200` counts. */
 export async function verifyRunner(client: ApiClient, o: { token: string; systemId?: string; info: RunnerInfo }): Promise<RegisteredRunner> {
   const body = { token: o.token, ...(o.systemId ? { system_id: o.systemId } : {}), info: o.info }
-  const res = await client.request({ method: 'POST', path: 'runners/verify', json: body, runnerToken: o.token })
+  const res = await client.request({ endpoint: 'verify_runner', method: 'POST', path: 'runners/verify', json: body, runnerToken: o.token })
   const what = `verifying runner ${tokenForLog(o.token)}`
   if (res.status === 200) {
     try {
@@ -82,7 +82,7 @@ export async function verifyRunner(client: ApiClient, o: { token: string; system
 
 /** Deletes the whole runner (`DELETE runners`); for legacy, non-`glrt-` tokens. */
 export async function unregisterRunner(client: ApiClient, o: { token: string }): Promise<void> {
-  const res = await client.request({ method: 'DELETE', path: 'runners', json: { token: o.token }, runnerToken: o.token })
+  const res = await client.request({ endpoint: 'unregister_runner', method: 'DELETE', path: 'runners', json: { token: o.token }, runnerToken: o.token })
   if (res.status === 204) return
 
   const what = `unregistering runner ${tokenForLog(o.token)}`
@@ -92,7 +92,7 @@ export async function unregisterRunner(client: ApiClient, o: { token: string }):
 
 /** Deletes only this runner manager (`DELETE runners/managers`); for `glrt-` tokens. */
 export async function unregisterManager(client: ApiClient, o: { token: string; systemId: string }): Promise<void> {
-  const res = await client.request({ method: 'DELETE', path: 'runners/managers', json: { token: o.token, system_id: o.systemId }, runnerToken: o.token })
+  const res = await client.request({ endpoint: 'unregister_runner_manager', method: 'DELETE', path: 'runners/managers', json: { token: o.token, system_id: o.systemId }, runnerToken: o.token })
   if (res.status === 204) return
 
   const what = `unregistering runner manager ${o.systemId} of runner ${tokenForLog(o.token)}`
@@ -103,7 +103,7 @@ export async function unregisterManager(client: ApiClient, o: { token: string; s
 
 /** Replaces the runner token (`POST runners/reset_authentication_token`). */
 export async function resetRunnerToken(client: ApiClient, o: { token: string }): Promise<{ token: string; tokenExpiresAt: string | null }> {
-  const res = await client.request({ method: 'POST', path: 'runners/reset_authentication_token', json: { token: o.token }, expectJson: true, runnerToken: o.token })
+  const res = await client.request({ endpoint: 'reset_token', method: 'POST', path: 'runners/reset_authentication_token', json: { token: o.token }, expectJson: true, runnerToken: o.token })
   const what = `resetting token of runner ${tokenForLog(o.token)}`
   if (res.status === 201) {
     const { token, tokenExpiresAt } = registeredFrom(res, what)

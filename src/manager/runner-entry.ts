@@ -6,7 +6,7 @@ import type { RunnerConfig } from '../config/runner-config.js'
 import type { Logger } from '../core/logger.js'
 import { shortToken } from '../core/tokens.js'
 import type { ExecutorProvider } from '../executors/executor.js'
-import { createApiClient, type ApiClient } from '../gitlab/api-client.js'
+import { createApiClient, type ApiClient, type ApiRequestEvent } from '../gitlab/api-client.js'
 import { buildRunnerInfo, type RunnerInfo } from '../gitlab/runner-info.js'
 import { SlotAllocator } from './slot-allocator.js'
 
@@ -27,7 +27,7 @@ export class RunnerEntry {
     readonly config: RunnerConfig,
     readonly provider: ExecutorProvider | undefined,
     logger: Logger,
-    clientOptions: { retryBackoffMinMs?: number } = {},
+    clientOptions: { retryBackoffMinMs?: number; onApiRequest?: (runner: RunnerConfig, event: ApiRequestEvent) => void } = {},
   ) {
     this.logger = logger.child({ runner: shortToken(config.token).slice(0, 8), name: config.name || undefined })
     this.client = createApiClient({
@@ -36,7 +36,9 @@ export class RunnerEntry {
       tlsCertFile: config['tls-cert-file'] || undefined,
       tlsKeyFile: config['tls-key-file'] || undefined,
       logger: this.logger,
-      ...clientOptions,
+      retryBackoffMinMs: clientOptions.retryBackoffMinMs,
+      // this.config, not the argument: token rotation updates it in place.
+      onRequestFinished: (event) => clientOptions.onApiRequest?.(this.config, event),
     })
     this.info = buildRunnerInfo({
       executor: config.executor,

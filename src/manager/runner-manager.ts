@@ -14,6 +14,7 @@ import { createTraceBuffer } from '../engine/job-log/trace-buffer.js'
 import type { WritableTraceStore } from '../engine/job-log/types.js'
 import type { AbortReason } from '../engine/types.js'
 import type { ExecutorProvider } from '../executors/executor.js'
+import type { ApiRequestEvent } from '../gitlab/api-client.js'
 import { createArtifactsTransport } from '../gitlab/artifacts-api.js'
 import type { JobPayload } from '../gitlab/job-payload.js'
 import { requestJob } from '../gitlab/jobs-api.js'
@@ -42,6 +43,8 @@ export interface JobWatch {
 /** Optional hooks for operators' tools; the manager works the same without them. */
 export interface ManagerObserver {
   requestFinished?(event: { runner: RunnerConfig; status: number; healthy: boolean; durationMs: number }): void
+  /** Any runner API call of an entry's client finished (job requests included). */
+  apiRequestFinished?(event: ApiRequestEvent & { runner: RunnerConfig }): void
   /** A job payload arrived (before it is parsed); may return a watch for its life. */
   jobReceived?(event: { runner: RunnerConfig; payload: unknown }): JobWatch | undefined
 }
@@ -192,7 +195,10 @@ export class RunnerManager {
   }
 
   private createEntry(runner: RunnerConfig): RunnerEntry {
-    const entry = new RunnerEntry(runner, this.o.resolveExecutor(runner.executor), this.o.logger, { retryBackoffMinMs: this.o.timing?.retryBackoffMinMs })
+    const entry = new RunnerEntry(runner, this.o.resolveExecutor(runner.executor), this.o.logger, {
+      retryBackoffMinMs: this.o.timing?.retryBackoffMinMs,
+      onApiRequest: (config, event) => this.o.observer?.apiRequestFinished?.({ ...event, runner: config }),
+    })
     if (this.stateValue === 'running' && !entry.provider) entry.logger.error('unknown executor, this runner will not ask for jobs', { executor: runner.executor })
 
     return entry

@@ -90,7 +90,7 @@ export class RunnerMetrics {
   /** Hooks for RunnerManager's `observer` option. */
   observer(): ManagerObserver {
     return {
-      requestFinished: (event) => this.apiStatuses.inc({ ...this.runnerLabels(event.runner), endpoint: 'request_job', status: String(event.status) }),
+      apiRequestFinished: (event) => this.apiStatuses.inc({ ...this.runnerLabels(event.runner), endpoint: event.endpoint, status: String(event.status) }),
       jobReceived: (event) => this.watchJob(event.runner),
     }
   }

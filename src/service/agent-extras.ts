@@ -79,6 +79,9 @@ export function combineObservers(observers: ManagerObserver[]): ManagerObserver 
     requestFinished: (event) => {
       for (const observer of observers) observer.requestFinished?.(event)
     },
+    apiRequestFinished: (event) => {
+      for (const observer of observers) observer.apiRequestFinished?.(event)
+    },
     jobReceived: (event) => {
       const watches = observers.map((observer) => observer.jobReceived?.(event)).filter((watch): watch is JobWatch => watch !== undefined)
       if (watches.length === 0) return undefined

@@ -31,6 +31,10 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
   return undefined
 }
 
+function apiLines(text: string): string {
+  return text.split('\n').filter((line) => line.startsWith('gitlab_runner_api_request_statuses_total')).join('\n')
+}
+
 describe('metrics and health while jobs run', () => {
   let coordinator: Coordinator
   let project: { dir: string; remove: () => Promise<void> }
@@ -76,6 +80,8 @@ describe('metrics and health while jobs run', () => {
     assert.equal(sample(during, 'gitlab_runner_jobs', { runner, state: 'running', stage: 'step_script', executor: 'shell' }), 1, during.split('\n').filter((line) => line.startsWith('gitlab_runner_jobs')).join('\n'))
     assert.equal(sample(during, 'gitlab_runner_concurrent'), 2)
     assert.equal(sample(during, 'gitlab_runner_limit', { runner }), 3)
+    // The job's acknowledgement (PUT state=running) is counted while the job still runs.
+    assert.ok(sample(during, 'gitlab_runner_api_request_statuses_total', { runner, endpoint: 'update_job', status: '200' })! >= 1, apiLines(during))
 
     assert.equal((await coordinator.waitForJob(job.id, { timeoutMs: 20_000 })).state, 'success')
     let done = ''
@@ -90,7 +96,10 @@ describe('metrics and health while jobs run', () => {
     assert.ok(sample(done, 'gitlab_runner_job_duration_seconds_sum')! >= 2, done)
     assert.equal(sample(done, 'glrunner_job_stage_duration_seconds_count', { stage: 'get_sources', executor: 'shell' }), 1)
     assert.ok(sample(done, 'glrunner_job_stage_duration_seconds_sum', { stage: 'step_script' })! >= 2)
-    assert.ok(sample(done, 'gitlab_runner_api_request_statuses_total', { endpoint: 'request_job', status: '201' })! >= 1)
+    assert.ok(sample(done, 'gitlab_runner_api_request_statuses_total', { runner, endpoint: 'request_job', status: '201' })! >= 1, apiLines(done))
+    assert.ok(sample(done, 'gitlab_runner_api_request_statuses_total', { runner, endpoint: 'patch_trace', status: '202' })! >= 1, apiLines(done))
+    // Acknowledgement plus the final update.
+    assert.ok(sample(done, 'gitlab_runner_api_request_statuses_total', { runner, endpoint: 'update_job', status: '200' })! >= 2, apiLines(done))
     assert.match(done, /gitlab_runner_version_info\{name="glrunner",version="[^"]+"/)
     assert.match(done, /^process_cpu_user_seconds_total /m)
   })

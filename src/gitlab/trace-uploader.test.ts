@@ -49,17 +49,57 @@ describe('TraceUploader', () => {
     assert.deepEqual(final.output, { checksum: trace.checksum(), bytesize: data.length })
   })
 
-  it('sends a backlog of full chunks back to back within one tick, and leaves a partial chunk for the next', async () => {
+  it('sends a backlog of full chunks back to back at once, and leaves a partial chunk for the next tick', async () => {
     sink = await startTraceSink()
-    const { up, trace } = uploader({ timing: { ...fast, updateIntervalMs: 400 } })
+    const { up, trace } = uploader({ timing: { ...fast, updateIntervalMs: 5_000 } })
     trace.append(randomBytes(3.5 * 1024 * 1024))
     up.start()
-    await new Promise((resolve) => setTimeout(resolve, 700))
+    const deadline = Date.now() + 4_000
+    while (sink.patches.filter((patch) => patch.status === 202).length < 3 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
+    await new Promise((resolve) => setTimeout(resolve, 300))
 
     const sent = sink.patches.filter((patch) => patch.status === 202).map((patch) => `${patch.start}-${patch.end}`)
     assert.deepEqual(sent, ['0-1048575', '1048576-2097151', '2097152-3145727'])
     assert.equal(await up.finish({ state: 'success' }), 'accepted')
     assert.equal(sink.stored().length, 3.5 * 1024 * 1024)
+  })
+
+  it('sends a full chunk that appears between ticks without waiting for the next tick', async () => {
+    sink = await startTraceSink()
+    const { up, trace } = uploader({ timing: { ...fast, updateIntervalMs: 60_000 } })
+    up.start()
+    trace.append(randomBytes(1.5 * 1024 * 1024))
+    const deadline = Date.now() + 10_000
+    while (sink.patches.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
+
+    assert.deepEqual(sink.patches.filter((patch) => patch.status === 202).map((patch) => `${patch.start}-${patch.end}`), ['0-1048575'])
+    assert.equal(await up.finish({ state: 'success' }), 'accepted')
+    assert.equal(sink.stored().length, 1.5 * 1024 * 1024)
+  })
+
+  it('after a failed send waits the whole interval even with a full chunk waiting', async () => {
+    sink = await startTraceSink()
+    let failing = true
+    sink.patchFault = (_req, res) => {
+      if (!failing) return false
+      res.writeHead(500)
+      res.end()
+
+      return true
+    }
+    const { up, trace } = uploader({ timing: { ...fast, updateIntervalMs: 60_000 } })
+    trace.append(randomBytes(2 * 1024 * 1024))
+    up.start()
+    // The first attempt (with the client's own quick retries) is over well before this.
+    await new Promise((resolve) => setTimeout(resolve, 700))
+    const afterFirstAttempt = sink.patches.length
+    await new Promise((resolve) => setTimeout(resolve, 700))
+
+    assert.ok(afterFirstAttempt >= 1)
+    assert.equal(sink.patches.length, afterFirstAttempt, 'no new attempt before the interval ends')
+    failing = false
+    assert.equal(await up.finish({ state: 'success' }), 'accepted')
+    assert.equal(sink.stored().length, 2 * 1024 * 1024)
   })
 
   it('resumes from the Range of a 416 and from 0 when the Range is missing', async () => {

@@ -51,6 +51,8 @@ export type FinalUpdateOutcome = 'accepted' | 'aborted' | 'not-found' | 'gave-up
 
 const DEFAULT_UPDATE_INTERVAL_MS = 3000
 const DEFAULT_FORCE_SEND_MS = 30_000
+/** How often a waiting loop looks for a full chunk to send before its tick. */
+const FULL_CHUNK_CHECK_MS = 200
 const FINAL_BACKOFF_MAX_MS = 60 * 60_000
 
 export class TraceUploader {
@@ -60,6 +62,8 @@ export class TraceUploader {
   private aborted = false
   private cancelRequested = false
   private traceGone = false
+  /** The last tick sent everything it tried to: only then may the next one come early. */
+  private lastTickClean = true
   private readonly stopLoop = new AbortController()
   private loop: Promise<void> | undefined
   private readonly logger: Logger
@@ -107,9 +111,22 @@ export class TraceUploader {
   private async runLoop(): Promise<void> {
     const stop = this.stopLoop.signal
     while (!stop.aborted && !this.aborted) {
-      await sleep(this.intervalMs, stop)
+      await this.untilNextTick(stop)
       if (stop.aborted) return
       await this.tick()
+    }
+  }
+
+  /**
+   * One update interval, or less once a full chunk waits: a job that prints fast then
+   * streams its log while it runs instead of leaving it all to the final flush. After a
+   * failed send the full interval applies, so a struggling GitLab is not hammered.
+   */
+  private async untilNextTick(stop: AbortSignal): Promise<void> {
+    const deadline = Date.now() + this.intervalMs
+    for (let left = this.intervalMs; left > 0 && !stop.aborted; left = deadline - Date.now()) {
+      if (this.lastTickClean && !this.traceGone && this.o.trace.size - this.sentOffset >= MAX_TRACE_CHUNK_BYTES) return
+      await sleep(Math.min(FULL_CHUNK_CHECK_MS, left), stop)
     }
   }
 
@@ -118,10 +135,15 @@ export class TraceUploader {
     // minutes late and leaves a large final flush. Full chunks are sent back to back
     // instead; a partial chunk waits for the next tick, as before.
     let more = !this.traceGone && this.o.trace.size > this.sentOffset
+    this.lastTickClean = true
     while (more) {
       const result = await this.sendChunk()
       if (result.kind === 'abort') return this.abort(result.message)
-      if (result.kind !== 'ok') return
+      if (result.kind !== 'ok') {
+        this.lastTickClean = false
+
+        return
+      }
       more = !this.stopLoop.signal.aborted && this.o.trace.size - this.sentOffset >= MAX_TRACE_CHUNK_BYTES
     }
     if (Date.now() - this.lastSuccessfulSend <= (this.o.timing?.forceSendIntervalMs ?? DEFAULT_FORCE_SEND_MS)) return

@@ -77,7 +77,9 @@ export async function runProcessTree(options: TreeRunOptions): Promise<TreeRunRe
 
   // Whatever the shell left behind (background jobs, `(cmd &)`) must not outlive the stage.
   await reapLeftovers(pid, options)
-  await Promise.race([closed, delay(1_000)])
+  // Output still buffered in the pipes drains; a grandchild holding them open gets a second.
+  // The timer is cleared either way: a pending one would keep the process alive that long.
+  await settlesWithin(closed, 1_000)
 
   return { ...status, gaveUp, pid }
 }

@@ -14,6 +14,7 @@ import { CoordinatorError, JobWaitTimeoutError } from './errors.js'
 import { FaultQueue } from './faults.js'
 import { absoluteGitDir, currentBranch, readCommit, updateRef, type CommitInfo } from './git-repo.js'
 import type { ResolvedOptions } from './http.js'
+import { startJobReaper } from './job-reaper.js'
 import { JobRecord } from './job-record.js'
 import { artifactDownloadRoutes } from './routes/artifacts-download.js'
 import { artifactUploadRoutes } from './routes/artifacts-upload.js'
@@ -60,6 +61,7 @@ export class Coordinator {
   readonly #commits = new Map<string, CommitInfo>()
   /** `refs/pipelines/<id>` already pointed at a sha, by project, pipeline and sha. */
   readonly #pipelineRefs = new Set<string>()
+  #reaper: { stop: () => void } | undefined
 
   constructor(
     private readonly server: Server,
@@ -113,6 +115,11 @@ export class Coordinator {
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject)
       this.server.listen(this.options.port, this.options.host, () => resolve())
+    })
+    this.#reaper = startJobReaper({
+      jobs: () => this.state.jobs.values(),
+      timeouts: this.options,
+      dropped: (job) => this.state.emitJobState(job),
     })
     const address = this.server.address() as AddressInfo
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
@@ -330,6 +337,7 @@ export class Coordinator {
   async close(): Promise<void> {
     if (this.closing.signal.aborted) return
     this.closing.abort()
+    this.#reaper?.stop()
     this.state.wakeAllPolls()
     for (const kill of this.children) kill()
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()))

@@ -34,6 +34,12 @@ export class JobRecord {
   readonly artifacts: ArtifactRecord[] = []
   readonly enqueuedAt = Date.now()
   pickedAt: number | undefined
+  /** When the job became `running` (picked, or acknowledged under two-phase commit). */
+  runningSince: number | undefined
+  /** The last sign of life from its runner: the pick, then every PUT and accepted PATCH. */
+  lastContactAt: number | undefined
+  /** runner_info.timeout handed out with the job, in seconds. */
+  timeoutSeconds: number | undefined
   finishedAt: number | undefined
   /** Commit metadata read at enqueue time (CI_COMMIT_* variables). */
   commit: CommitInfo | undefined
@@ -89,6 +95,15 @@ export class JobRecord {
   /** Running from the API's point of view: PATCH/PUT allowed. */
   get processing(): boolean {
     return this.state === 'running' || this.state === 'canceling'
+  }
+
+  /** Ends the job as the server decided (a drop, not a runner's report) and says so. */
+  drop(failureReason: string, now: number): void {
+    // A job the user canceled ends as canceled, as it does when its runner reports.
+    this.state = this.state === 'canceling' ? 'canceled' : 'failed'
+    if (this.state === 'failed') this.failureReason = failureReason
+    this.awaitingAck = false
+    this.finishedAt = now
   }
 
   get final(): boolean {

@@ -5,7 +5,7 @@
 import type { CoordinatorState } from './state.js'
 import type { JobRecord } from './job-record.js'
 import { predefinedVariables } from './predefined-variables.js'
-import type { ImageInput, ProjectRecord, RunnerRecord, StepInput } from './types.js'
+import type { ImageInput, JobSpec, ProjectRecord, RunnerRecord, StepInput } from './types.js'
 
 /** Failure reasons GitLab lists in `features.failure_reasons` (Ci::Build failure reasons). */
 export const GITLAB_FAILURE_REASONS = [
@@ -102,6 +102,13 @@ function dependencies(state: CoordinatorState, job: JobRecord): Array<Record<str
   })
 }
 
+/** The job's timeout as GitLab computes it: its own (default 1 h), capped by the runner's maximum. */
+export function jobTimeoutSeconds(spec: JobSpec, runner: RunnerRecord): number {
+  const jobTimeout = spec.timeoutSeconds ?? DEFAULT_JOB_TIMEOUT_SECONDS
+
+  return runner.maximumTimeout === undefined ? jobTimeout : Math.min(jobTimeout, runner.maximumTimeout)
+}
+
 export function buildPayload(ctx: PayloadContext): Record<string, unknown> {
   const { job, project, runner, serverUrl } = ctx
   const spec = job.spec
@@ -109,8 +116,7 @@ export function buildPayload(ctx: PayloadContext): Record<string, unknown> {
   const refType = spec.refType ?? 'branch'
   const depth = spec.depth ?? DEFAULT_GIT_DEPTH
   const isProtected = spec.protected ?? refType === 'branch'
-  const jobTimeout = spec.timeoutSeconds ?? DEFAULT_JOB_TIMEOUT_SECONDS
-  const timeoutSeconds = runner.maximumTimeout === undefined ? jobTimeout : Math.min(jobTimeout, runner.maximumTimeout)
+  const timeoutSeconds = jobTimeoutSeconds(spec, runner)
   const repoUrl = repoUrlFor(serverUrl, project.path, job.token)
   const variables = [
     ...predefinedVariables({ serverUrl, job, project, runner, ref, refType, isProtected, repoUrl, timeoutSeconds }),

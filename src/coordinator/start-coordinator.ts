@@ -6,7 +6,15 @@ import { join } from 'node:path'
 import { Coordinator } from './coordinator.js'
 import { CoordinatorError } from './errors.js'
 import type { ResolvedOptions } from './http.js'
+import { DEFAULT_ACK_TIMEOUT_MS, DEFAULT_JOB_TIMEOUT_GRACE_MS, DEFAULT_STALE_JOB_TIMEOUT_MS } from './job-reaper.js'
 import type { CoordinatorOptions } from './types.js'
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback
+  if (!Number.isFinite(value) || value <= 0) throw new CoordinatorError(`${name} must be a positive number of milliseconds, got ${value}`)
+
+  return value
+}
 
 export async function startCoordinator(options: CoordinatorOptions = {}): Promise<Coordinator> {
   const ownsDataDir = options.dataDir === undefined
@@ -23,6 +31,9 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     verifyPlainText: options.verifyPlainText ?? false,
     traceSizeLimitBytes: options.traceSizeLimitBytes,
     publicUrl: options.publicUrl,
+    ackTimeoutMs: positive('ackTimeoutMs', options.ackTimeoutMs, DEFAULT_ACK_TIMEOUT_MS),
+    staleJobTimeoutMs: positive('staleJobTimeoutMs', options.staleJobTimeoutMs, DEFAULT_STALE_JOB_TIMEOUT_MS),
+    jobTimeoutGraceMs: options.jobTimeoutGraceMs ?? DEFAULT_JOB_TIMEOUT_GRACE_MS,
   }
   const server = createServer({ keepAliveTimeout: 5_000, requestTimeout: 0 })
   const coordinator = new Coordinator(server, resolved, ownsDataDir)

@@ -30,6 +30,18 @@ export interface CoordinatorOptions {
    * through a forwarder). Default: the listening address.
    */
   publicUrl?: string
+  /**
+   * Two-phase commit: a handed-out job neither acknowledged nor kept alive for this long
+   * fails with `runner_provisioning_timeout`. Default 120 000 (GitLab's 2 minutes).
+   */
+  ackTimeoutMs?: number
+  /**
+   * A running job with no PUT or PATCH for this long fails with `stuck_or_timeout_failure`.
+   * Default 3 600 000 (GitLab's 1 hour). Must exceed the runners' keep-alive interval.
+   */
+  staleJobTimeoutMs?: number
+  /** A running job past its timeout plus this fails with `job_execution_timeout`; default 300 000. */
+  jobTimeoutGraceMs?: number
 }
 
 export type RefType = 'branch' | 'tag'

@@ -108,3 +108,51 @@ describe('manager with the real engine against the coordinator', () => {
     assert.ok(!harness.logs().includes(newToken), 'the new token is not logged')
   })
 })
+
+describe('jobs whose runner goes quiet, against a coordinator with short reaper timeouts', () => {
+  let coordinator: Coordinator
+  let project: { dir: string; remove: () => Promise<void> }
+  let buildsDir: string
+  let harness: Harness
+
+  before(async () => {
+    coordinator = await startCoordinator({ traceUpdateIntervalSeconds: 1, ackTimeoutMs: 500, staleJobTimeoutMs: 1500 })
+    project = await makeGitProject()
+    coordinator.addProject({ path: 'acme/widgets', repoDir: project.dir })
+    buildsDir = await mkdtemp(join(tmpdir(), 'glrunner-builds-'))
+    harness = startManager({
+      url: coordinator.url,
+      runBuild,
+      runners: [{ token: coordinator.createRunner().token, builds_dir: buildsDir }],
+      // Keep-alive PUTs every 300 ms: well inside the 1.5 s the coordinator waits.
+      manager: { timing: { checkIntervalMs: 100, retryBackoffMinMs: 2, trace: { updateIntervalMs: 20, forceSendIntervalMs: 300, intervalUnitMs: 10, finalBackoffMinMs: 5 } } },
+    })
+  })
+  after(async () => {
+    await harness.stop()
+    await coordinator.close()
+    await project.remove()
+    await rm(buildsDir, { recursive: true, force: true })
+  })
+
+  it('a quiet job longer than the stale timeout succeeds: the runner\'s keep-alives count as contact', async () => {
+    const job = coordinator.enqueueJob({ project: 'acme/widgets', script: ['sleep 2.5'] })
+    const record = await coordinator.waitForJob(job.id, { timeoutMs: 20_000 })
+    assert.equal(record.state, 'success', `failure reason: ${record.failureReason}`)
+    assert.ok(record.finishedAt! - record.runningSince! >= 2_500)
+  })
+
+  it('a job whose runner never gets through after the pick fails with runner_provisioning_timeout, and the next job runs', async () => {
+    const lost = coordinator.enqueueJob({ project: 'acme/widgets', script: ['true'] })
+    // To the server, a runner whose every update and trace is lost is a runner that died.
+    coordinator.inject({ endpoint: 'update', jobId: lost.id, times: 1000, action: { drop: true } })
+    coordinator.inject({ endpoint: 'trace', jobId: lost.id, times: 1000, action: { drop: true } })
+    const record = await coordinator.waitForJob(lost.id, { timeoutMs: 20_000 })
+    assert.equal(record.state, 'failed')
+    assert.equal(record.failureReason, 'runner_provisioning_timeout')
+    assert.equal(record.awaitingAck, false)
+
+    const next = coordinator.enqueueJob({ project: 'acme/widgets', script: ['echo next'] })
+    assert.equal((await coordinator.waitForJob(next.id, { timeoutMs: 20_000 })).state, 'success')
+  })
+})

@@ -4,7 +4,7 @@
  */
 import { field, sendEmpty, sendJson, sendMessage, type RouteContext } from '../http.js'
 import type { JobRecord } from '../job-record.js'
-import { buildPayload } from '../payload.js'
+import { buildPayload, jobTimeoutSeconds } from '../payload.js'
 import type { RunnerManagerRecord, RunnerRecord } from '../types.js'
 import type { Route } from './route.js'
 import { missingToken } from './runners.js'
@@ -51,8 +51,13 @@ function pick(ctx: RouteContext, runner: RunnerRecord, manager: RunnerManagerRec
   job.runnerId = runner.id
   job.systemId = manager.systemId
   job.pickedAt = Date.now()
+  job.lastContactAt = job.pickedAt
+  job.timeoutSeconds = jobTimeoutSeconds(job.spec, runner)
   if (usesTwoPhaseCommit(manager)) job.awaitingAck = true
-  else job.state = 'running'
+  else {
+    job.state = 'running'
+    job.runningSince = job.pickedAt
+  }
   ctx.state.bumpRunnersFor(job)
 
   const project = ctx.state.projects.get(job.projectId)

@@ -65,6 +65,9 @@ function updateJob(ctx: RouteContext): void {
   }
 
   if (!auth.ok) return answer(auth.status, undefined, false)
+  // Any update of an unfinished job counts as a heartbeat (the reaper's clock), as GitLab
+  // counts it (updated_at, the ack wait's TTL).
+  if (!auth.job.final) auth.job.lastContactAt = Date.now()
   if (!KNOWN_STATES.includes(state)) return answer(400, `unknown state ${state}`)
 
   if (auth.job.awaitingAck) {
@@ -72,6 +75,7 @@ function updateJob(ctx: RouteContext): void {
     if (state !== 'running') return answer(400, 'job is waiting for the runner acknowledgement')
     auth.job.awaitingAck = false
     auth.job.state = 'running'
+    auth.job.runningSince = Date.now()
     ctx.state.emitJobState(auth.job)
 
     return answer(200)

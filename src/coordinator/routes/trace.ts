@@ -27,6 +27,8 @@ function patchTrace(ctx: RouteContext): void {
   if (!auth.ok) return sendMessage(ctx.res, auth.status)
   const job = auth.job
   if (!job.processing) return sendMessage(ctx.res, 403, 'Job is not processing on runner', { 'Job-Status': job.state })
+  // Even a PATCH answered 416 shows the runner is alive (the reaper's clock).
+  job.lastContactAt = Date.now()
 
   const contentRange = header(ctx, 'content-range')
   if (contentRange === undefined) return sendMessage(ctx.res, 400, 'Missing header Content-Range')

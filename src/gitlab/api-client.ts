@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { arch, platform } from 'node:os'
 import type { Readable } from 'node:stream'
-import { Agent, request as undiciRequest } from 'undici'
+import type { Agent, request as undiciRequestType } from 'undici'
 import { formatError } from '../core/errors.js'
 import { silentLogger, type Logger } from '../core/logger.js'
 import { GLRUNNER_VERSION } from '../core/version.js'
@@ -141,7 +141,9 @@ export class ApiClient {
   /** The `/api/v4/` base, or undefined when the URL is unusable (see `clientError`). */
   readonly baseUrl: URL | undefined
   readonly clientError: unknown
-  private readonly dispatcher: Agent | undefined
+  /** Connection settings for the HTTP agent, made on the first request (see #transport). */
+  private readonly connect: { timeout: number; ca?: Buffer; cert?: Buffer; key?: Buffer } | undefined
+  private transport: Promise<{ agent: Agent; request: typeof undiciRequestType }> | undefined
   private readonly lastUpdates = new Map<string, string>()
   private readonly logger: Logger
   private readonly backoffMinMs: number | undefined
@@ -150,23 +152,36 @@ export class ApiClient {
     this.logger = options.logger ?? silentLogger()
     this.backoffMinMs = options.retryBackoffMinMs
     let base: URL | undefined
-    let dispatcher: Agent | undefined
+    let connect: ApiClient['connect']
     let clientError: unknown
     try {
       base = apiBaseUrl(options.url)
-      dispatcher = new Agent({
-        headersTimeout: options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS,
-        bodyTimeout: HEADERS_TIMEOUT_MS,
-        keepAliveTimeout: KEEP_ALIVE_MS,
-        connect: { timeout: CONNECT_TIMEOUT_MS, ...tlsOptions(options) },
-      })
+      connect = { timeout: CONNECT_TIMEOUT_MS, ...tlsOptions(options) }
     } catch (err) {
       base = undefined
       clientError = err
     }
     this.baseUrl = base
-    this.dispatcher = dispatcher
+    this.connect = connect
     this.clientError = clientError
+  }
+
+  /**
+   * undici is loaded with the first request: it takes longer to load than the rest of the
+   * CLI, and `--version`, `list` or `exec --list` never send one.
+   */
+  #transport(connect: NonNullable<ApiClient['connect']>): Promise<{ agent: Agent; request: typeof undiciRequestType }> {
+    this.transport ??= import('undici').then(({ Agent: HttpAgent, request }) => ({
+      agent: new HttpAgent({
+        headersTimeout: this.options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS,
+        bodyTimeout: HEADERS_TIMEOUT_MS,
+        keepAliveTimeout: KEEP_ALIVE_MS,
+        connect,
+      }),
+      request,
+    }))
+
+    return this.transport
   }
 
   /** The last X-GitLab-Last-Update seen for this runner token ('' before any). */
@@ -177,7 +192,7 @@ export class ApiClient {
   /** The one place every runner API call goes through; reports it to `onRequestFinished`. */
   async request(req: ApiRequest): Promise<ApiResponse> {
     const ourRequestId = randomUUID().replace(/-/g, '')
-    if (!this.baseUrl || !this.dispatcher) {
+    if (!this.baseUrl || !this.connect) {
       return { status: STATUS_CLIENT_ERROR, headers: {}, body: Buffer.alloc(0), error: this.clientError, requestId: ourRequestId, attempts: 0 }
     }
 
@@ -212,7 +227,8 @@ export class ApiClient {
   }
 
   async close(): Promise<void> {
-    await this.dispatcher?.close().catch(() => undefined)
+    const transport = await this.transport?.catch(() => undefined)
+    await transport?.agent.close().catch(() => undefined)
   }
 
   private async attempt(req: ApiRequest, ourRequestId: string, attempts: number): Promise<ApiResponse> {
@@ -233,7 +249,8 @@ export class ApiClient {
 
     const started = Date.now()
     try {
-      const res = await undiciRequest(url, { method: req.method, headers, body, dispatcher: this.dispatcher, signal: req.signal })
+      const transport = await this.#transport(this.connect as NonNullable<ApiClient['connect']>)
+      const res = await transport.request(url, { method: req.method, headers, body, dispatcher: transport.agent, signal: req.signal })
       const resHeaders = flattenHeaders(res.headers)
       const requestId = resHeaders['x-request-id'] || ourRequestId
       this.rememberLastUpdate(req, resHeaders)

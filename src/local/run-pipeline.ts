@@ -113,6 +113,9 @@ async function runWithCoordinator(options: RunPipelineOptions, docker: LocalDock
   const forwarder = docker === undefined ? undefined : await startTcpForwarder(docker.gateway, () => coordinatorPort)
   const coordinator = await startCoordinator({
     dataDir: options.state.coordinator, longPollSeconds: 50, traceUpdateIntervalSeconds: 1,
+    // The local runner sends a keep-alive every 2 s (below): a job silent for a minute has
+    // lost its runner, and the pipeline should not wait GitLab's hour to say so.
+    staleJobTimeoutMs: 60_000,
     ...(forwarder !== undefined ? { publicUrl: `http://${forwarder.host}:${forwarder.port}` } : {}),
   }).catch(async (err: unknown) => {
     await forwarder?.close()

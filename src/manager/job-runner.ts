@@ -94,6 +94,9 @@ async function runParsedJob(ctx: JobRunnerContext, payload: JobPayload, trace: W
     for (const problem of problems) writeLine(trace, `${RED}ERROR: ${problem}${RESET}`)
     writeLine(trace, `${RED}ERROR: Job failed (system failure): the job cannot run on this runner${RESET}`)
     logger.warn('job payload not supported', { problems })
+    // Acknowledge first, as for any job: under two-phase commit GitLab refuses a final
+    // update for a job that was never acknowledged, and the job would stay pending.
+    await updateJob(ctx.client, { jobId: payload.id, jobToken: payload.token, state: 'running', info: ctx.info, intervalUnitMs: ctx.traceTiming?.intervalUnitMs })
 
     return finish({ state: 'failed', failureReason: 'runner_system_failure' })
   }

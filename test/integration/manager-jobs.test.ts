@@ -130,6 +130,8 @@ describe('manager job lifecycle against a GitLab-like server', () => {
     assert.equal(job.puts.at(-1)!.failure_reason, 'runner_system_failure')
     assert.match(job.trace.toString(), /unsupported key "privileged"/)
     assert.deepEqual(engine.log.started, [])
+    // Acknowledged like any job before its final update: two-phase commit refuses otherwise.
+    assert.deepEqual(job.puts.map((put) => put.state), ['running', 'failed'])
   })
 
   it('fails a payload that does not parse without crashing, and keeps working', async () => {

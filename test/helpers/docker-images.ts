@@ -42,6 +42,22 @@ export function dockerTestSkipReason(options: { debian?: boolean } = {}): string
   return undefined
 }
 
+/**
+ * dockerTestSkipReason, then one more requirement: `missing()` says what is absent (e.g. the
+ * registry binary), which skips loudly, or with CI=true throws naming `tests`.
+ */
+export function dockerTestSkipReasonWith(missing: () => string | undefined, tests: string): string | undefined {
+  const docker = dockerTestSkipReason()
+  if (docker !== undefined) return docker
+  const absent = missing()
+  if (absent === undefined) return undefined
+  const reason = `SKIPPED: ${absent}`
+  if (process.env.CI === 'true') throw new Error(`${reason}; CI=true requires the ${tests} to run`)
+  console.error(`\n*** ${reason} ***\n`)
+
+  return reason
+}
+
 /** Ids of containers, networks and volumes that carry `label` (e.g. a job id label). */
 export function objectsWithLabel(label: string): { containers: string[]; networks: string[]; volumes: string[] } {
   const list = (...args: string[]): string[] =>

@@ -13,26 +13,19 @@ import type { RunnerConfig } from '../../src/config/runner-config.js'
 import { createDockerExecutorProvider, createDockerodeClient, type ContainerClient } from '../../src/executors/docker/index.js'
 import type { ContainerSpec } from '../../src/executors/docker/container-client.js'
 import type { JobPayloadInput } from '../../src/gitlab/job-payload.js'
-import { basePayload, runJob, scratchDir, type JobRunOutput } from '../conformance/run-job.js'
-import { BUSYBOX_IMAGE, dockerTestSkipReason, objectsWithLabel, removeWithLabel } from '../helpers/docker-images.js'
+import { scratchDir, type JobRunOutput } from '../conformance/run-job.js'
+import { BUSYBOX_IMAGE, dockerTestSkipReason } from '../helpers/docker-images.js'
+import { dockerJobPayload, runDockerJob } from '../helpers-docker/docker-job.js'
 
 const skip = dockerTestSkipReason()
 const scratch = scratchDir('glr-docker-config-')
-const JOB_ID = 'com.gitlab.gitlab-runner.job.id'
 let nextId = 83_000 + Math.floor(Math.random() * 1000) * 10
 const named = `glr-test-named-${nextId}`
 /** CAP_NET_ADMIN | CAP_SYS_ADMIN: neither is in docker's default set. */
 const ADMIN_CAPS = (1n << 12n) | (1n << 21n)
 
 function payload(script: string[], vars: Record<string, string> = {}): JobPayloadInput {
-  const id = ++nextId
-  const base = basePayload()
-
-  return {
-    ...base, id, job_info: { ...base.job_info, id }, image: { name: BUSYBOX_IMAGE },
-    variables: [...(base.variables ?? []), ...Object.entries(vars).map(([key, value]) => ({ key, value, public: true }))],
-    steps: [{ name: 'script', script, when: 'on_success' }],
-  }
+  return dockerJobPayload({ id: ++nextId, image: BUSYBOX_IMAGE, script, vars })
 }
 
 /** Runs a job and returns its output and the specs of the containers it created. */
@@ -49,18 +42,12 @@ async function configJob(job: JobPayloadInput, docker: Record<string, unknown>):
       },
     })
   }
-  try {
-    const out = await runJob({
-      payload: job, concurrentProjectId: 33, provider: createDockerExecutorProvider({ clientFactory: recording }),
-      runner: { executor: 'docker', docker: { pull_policy: ['if-not-present'], wait_for_services_timeout: -1, ...docker } } as Partial<RunnerConfig>,
-    })
+  const out = await runDockerJob({
+    payload: job, concurrentProjectId: 33, provider: createDockerExecutorProvider({ clientFactory: recording }),
+    runner: { executor: 'docker', docker: { pull_policy: ['if-not-present'], wait_for_services_timeout: -1, ...docker } } as Partial<RunnerConfig>,
+  })
 
-    return { ...out, specs }
-  } finally {
-    const left = objectsWithLabel(`${JOB_ID}=${job.id}`)
-    removeWithLabel(`${JOB_ID}=${job.id}`)
-    assert.deepEqual(left, { containers: [], networks: [], volumes: [] }, `job ${job.id} left objects behind`)
-  }
+  return { ...out, specs }
 }
 
 describe('[runners.docker] container keys on a real engine', { skip }, () => {

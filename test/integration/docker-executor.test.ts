@@ -7,11 +7,11 @@ import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import type { RunnerConfig } from '../../src/config/runner-config.js'
 import { createDockerExecutorProvider } from '../../src/executors/docker/index.js'
 import type { JobPayloadInput } from '../../src/gitlab/job-payload.js'
-import { basePayload, createRepo, runJob, scratchDir, type JobRunOutput } from '../conformance/run-job.js'
-import { BUSYBOX_IMAGE, BUSYBOX_WEB_IMAGE, dockerTestSkipReason, objectsWithLabel, removeWithLabel } from '../helpers/docker-images.js'
+import { createRepo, scratchDir, type JobRunOutput, type RunJobOptions } from '../conformance/run-job.js'
+import { BUSYBOX_IMAGE, BUSYBOX_WEB_IMAGE, dockerTestSkipReason } from '../helpers/docker-images.js'
+import { dockerJobPayload, dockerRunner, runDockerJob } from '../helpers-docker/docker-job.js'
 
 const skip = dockerTestSkipReason()
 const provider = createDockerExecutorProvider()
@@ -20,37 +20,14 @@ const repoDir = join(scratch.dir, 'repo')
 let repo: { url: string; sha: string }
 let nextJobId = 72_000 + Math.floor(Math.random() * 1000) * 10
 
-function dockerRunner(docker: Record<string, unknown> = {}): Partial<RunnerConfig> {
-  return {
-    executor: 'docker',
-    docker: { pull_policy: ['if-not-present'], container_labels: { 'glrunner.test': '1' }, wait_for_services_timeout: -1, ...docker },
-  }
-}
-
 function payload(overrides: Partial<JobPayloadInput> & { script?: string[]; vars?: Record<string, string> }): JobPayloadInput {
-  const id = ++nextJobId
   const { script, vars, ...rest } = overrides
-  const base = basePayload()
 
-  return {
-    ...base,
-    id,
-    job_info: { ...base.job_info, id },
-    image: { name: BUSYBOX_IMAGE },
-    variables: [...(base.variables ?? []), ...Object.entries(vars ?? {}).map(([key, value]) => ({ key, value, public: true }))],
-    steps: [{ name: 'script', script: script ?? ['echo hello'], when: 'on_success' }],
-    ...rest,
-  }
+  return dockerJobPayload({ id: ++nextJobId, image: BUSYBOX_IMAGE, script: script ?? ['echo hello'], vars }, rest)
 }
 
-async function dockerJob(job: JobPayloadInput, docker: Record<string, unknown> = {}, control?: Parameters<typeof runJob>[0]['control']): Promise<JobRunOutput> {
-  try {
-    return await runJob({ payload: job, runner: dockerRunner(docker), provider, ...(control ? { control } : {}) })
-  } finally {
-    const left = objectsWithLabel(`com.gitlab.gitlab-runner.job.id=${job.id}`)
-    removeWithLabel(`com.gitlab.gitlab-runner.job.id=${job.id}`)
-    assert.deepEqual(left, { containers: [], networks: [], volumes: [] }, `job ${job.id} left objects behind`)
-  }
+function dockerJob(job: JobPayloadInput, docker: Record<string, unknown> = {}, control?: RunJobOptions['control']): Promise<JobRunOutput> {
+  return runDockerJob({ payload: job, runner: dockerRunner(docker), provider, ...(control ? { control } : {}) })
 }
 
 describe('docker executor on a real engine', { skip }, () => {

@@ -16,25 +16,15 @@ import type { ContainerClient } from '../../src/executors/docker/container-clien
 import { createDockerodeClient, createDockerExecutorProvider, DockerExecutor } from '../../src/executors/docker/index.js'
 import { jobPayloadSchema, type JobPayloadInput } from '../../src/gitlab/job-payload.js'
 import { basePayload, createRepo, runJob, scratchDir, stripAnsi } from '../conformance/run-job.js'
-import { BUSYBOX_IMAGE, DEBIAN_GIT_IMAGE, dockerTestSkipReason, objectsWithLabel, removeWithLabel } from '../helpers/docker-images.js'
+import { BUSYBOX_IMAGE, DEBIAN_GIT_IMAGE, dockerTestSkipReason } from '../helpers/docker-images.js'
+import { DOCKER_TEST_DEFAULTS as DOCKER, dockerJobPayload, expectNoJobLeftovers } from '../helpers-docker/docker-job.js'
 
 const skip = dockerTestSkipReason({ debian: true })
 const scratch = scratchDir('glr-docker-files-')
 let nextJobId = 73_000 + Math.floor(Math.random() * 1000) * 10
-const DOCKER = { pull_policy: ['if-not-present'], container_labels: { 'glrunner.test': '1' }, wait_for_services_timeout: -1 }
 
 function payload(script: string[], extra: Partial<JobPayloadInput> = {}): JobPayloadInput {
-  const id = ++nextJobId
-  const base = basePayload()
-
-  return { ...base, id, job_info: { ...base.job_info, id }, image: { name: BUSYBOX_IMAGE }, steps: [{ name: 'script', script, when: 'on_success' }], ...extra }
-}
-
-function assertNothingLeft(jobId: number): void {
-  const label = `com.gitlab.gitlab-runner.job.id=${jobId}`
-  const left = objectsWithLabel(label)
-  removeWithLabel(label)
-  assert.deepEqual(left, { containers: [], networks: [], volumes: [] }, `job ${jobId} left objects behind`)
+  return dockerJobPayload({ id: ++nextJobId, image: BUSYBOX_IMAGE, script }, extra)
 }
 
 describe('docker executor files, helper image and labels', { skip }, () => {
@@ -73,7 +63,7 @@ describe('docker executor files, helper image and labels', { skip }, () => {
       await executor.cleanup()
       log.close()
       trace.dispose()
-      assertNothingLeft(job.id)
+      expectNoJobLeftovers(job.id)
     }
   })
 
@@ -97,7 +87,7 @@ describe('docker executor files, helper image and labels', { skip }, () => {
     })
     const text = stripAnsi(trace.read(0, trace.size).toString('utf8'))
     trace.dispose()
-    assertNothingLeft(job.id)
+    expectNoJobLeftovers(job.id)
     assert.equal(result.state, 'success', text)
     assert.deepEqual(uploads, ['artifact-content\n'], text)
   })
@@ -115,7 +105,7 @@ describe('docker executor files, helper image and labels', { skip }, () => {
       provider: createDockerExecutorProvider(),
       runner: { executor: 'docker', docker: { ...DOCKER, helper_image: DEBIAN_GIT_IMAGE, volumes: [`${repoDir}:${repoDir}:ro`] } },
     })
-    assertNothingLeft(job.id as number)
+    expectNoJobLeftovers(job.id)
     assert.equal(out.result.state, 'success', out.text)
     assert.match(out.text, /Using docker image sha256:\S+ for glrunner-test\/debian-git:1 \.\.\./)
     assert.match(out.text, /Created fresh repository\./)
@@ -146,7 +136,7 @@ describe('docker executor files, helper image and labels', { skip }, () => {
     })
     const job = payload(['true'], { services: [{ name: 'glrunner-test/busybox-web:1', command: ['sleep', '30'] }] })
     const out = await runJob({ payload: job, provider, runner: { executor: 'docker', docker: DOCKER } })
-    assertNothingLeft(job.id as number)
+    expectNoJobLeftovers(job.id)
     assert.equal(out.result.state, 'success', out.text)
     const types = created.map((item) => item.labels['com.gitlab.gitlab-runner.type']).sort()
     assert.deepEqual(types, ['build', 'cache', 'network', 'predefined', 'service'])

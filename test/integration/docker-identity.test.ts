@@ -8,8 +8,9 @@ import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import { setTimeout as delay } from 'node:timers/promises'
 import { createDockerExecutorProvider } from '../../src/executors/docker/index.js'
-import { basePayload, runJob } from '../conformance/run-job.js'
-import { BUSYBOX_IMAGE, dockerTestSkipReason, objectsWithLabel, removeWithLabel } from '../helpers/docker-images.js'
+import { runJob } from '../conformance/run-job.js'
+import { BUSYBOX_IMAGE, dockerTestSkipReason } from '../helpers/docker-images.js'
+import { dockerJobPayload, expectNoJobLeftovers } from '../helpers-docker/docker-job.js'
 
 const execFileAsync = promisify(execFile)
 const skip = dockerTestSkipReason()
@@ -32,18 +33,11 @@ async function labelsOfFirstContainer(label: string, untilMs: number): Promise<R
 
 test('docker objects carry the system id and slots the engine passes, and CI_BUILD_NETWORK_NAME names the job network', { skip }, async () => {
   const id = 81_000 + Math.floor(Math.random() * 1000)
-  const base = basePayload()
   const jobLabel = `label=${PREFIX}.job.id=${id}`
   try {
     const labels = labelsOfFirstContainer(jobLabel, Date.now() + 30_000)
     const out = await runJob({
-      payload: {
-        ...base,
-        id,
-        job_info: { ...base.job_info, id },
-        image: { name: BUSYBOX_IMAGE },
-        steps: [{ name: 'script', script: ['echo "net=$CI_BUILD_NETWORK_NAME"', 'sleep 2'], when: 'on_success' }],
-      },
+      payload: dockerJobPayload({ id, image: BUSYBOX_IMAGE, script: ['echo "net=$CI_BUILD_NETWORK_NAME"', 'sleep 2'] }),
       runner: { executor: 'docker', docker: { pull_policy: ['if-not-present'], container_labels: { 'glrunner.test': '1' } } },
       provider: createDockerExecutorProvider(),
       concurrentProjectId: 3,
@@ -56,8 +50,6 @@ test('docker objects carry the system id and slots the engine passes, and CI_BUI
     assert.equal(seen[`${PREFIX}.project.runner_id`], '3')
     assert.equal(seen[`${PREFIX}.runner.id`], 'RunnerTok')
   } finally {
-    const left = objectsWithLabel(`${PREFIX}.job.id=${id}`)
-    removeWithLabel(`${PREFIX}.job.id=${id}`)
-    assert.deepEqual(left, { containers: [], networks: [], volumes: [] }, `job ${id} left objects behind`)
+    expectNoJobLeftovers(id)
   }
 })

@@ -12,12 +12,12 @@
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFileSync, spawnSync } from 'node:child_process'
-import type { RunnerConfig } from '../../src/config/runner-config.js'
 import { createDockerExecutorProvider, createDockerodeClient, type ContainerClient } from '../../src/executors/docker/index.js'
 import type { ContainerSpec } from '../../src/executors/docker/container-client.js'
 import type { JobPayloadInput } from '../../src/gitlab/job-payload.js'
-import { basePayload, runJob, type JobRunOutput } from '../conformance/run-job.js'
-import { BUSYBOX_IMAGE, BUSYBOX_WEB_IMAGE, dockerTestSkipReason, objectsWithLabel, removeWithLabel } from '../helpers/docker-images.js'
+import type { JobRunOutput } from '../conformance/run-job.js'
+import { BUSYBOX_IMAGE, BUSYBOX_WEB_IMAGE, dockerTestSkipReason } from '../helpers/docker-images.js'
+import { dockerJobPayload, dockerRunner, runDockerJob } from '../helpers-docker/docker-job.js'
 
 const skip = dockerTestSkipReason()
 
@@ -60,8 +60,6 @@ const capsService = (image: string, alias: string): NonNullable<JobPayloadInput[
 })
 
 function payload(services: NonNullable<JobPayloadInput['services']>): JobPayloadInput {
-  const id = ++nextId
-  const base = basePayload()
   const files = services.map((service) => `/builds/caps-${service.alias ?? ''}`)
   const script = [
     'echo "build $(grep CapEff /proc/self/status)"',
@@ -69,23 +67,13 @@ function payload(services: NonNullable<JobPayloadInput['services']>): JobPayload
     ...files.map((file) => `i=0; while [ ! -s ${file} ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; echo "${file.slice(13)} $(cat ${file})"`),
   ]
 
-  return { ...base, id, job_info: { ...base.job_info, id }, image: { name: BUSYBOX_IMAGE }, services, steps: [{ name: 'script', script, when: 'on_success' }] }
+  return dockerJobPayload({ id: ++nextId, image: BUSYBOX_IMAGE, script }, { services })
 }
 
 async function dockerJob(job: JobPayloadInput, docker: Record<string, unknown>): Promise<JobRunOutput> {
-  const runner = {
-    executor: 'docker',
-    docker: { pull_policy: ['if-not-present'], wait_for_services_timeout: -1, container_labels: { 'glrunner.test': '1' }, privileged: true, ...docker },
-  } as Partial<RunnerConfig>
   engineView = new Map()
-  try {
-    return await runJob({ payload: job, runner, provider })
-  } finally {
-    const label = `com.gitlab.gitlab-runner.job.id=${job.id}`
-    const left = objectsWithLabel(label)
-    removeWithLabel(label)
-    assert.deepEqual(left, { containers: [], networks: [], volumes: [] }, `job ${job.id} left objects behind`)
-  }
+
+  return runDockerJob({ payload: job, runner: dockerRunner({ privileged: true, ...docker }), provider })
 }
 
 /** Whether the container named `who` in the log ran with the admin capabilities. */

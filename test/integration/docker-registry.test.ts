@@ -12,26 +12,14 @@ import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { RunnerConfig } from '../../src/config/runner-config.js'
 import { createDockerExecutorProvider } from '../../src/executors/docker/index.js'
 import type { JobPayloadInput } from '../../src/gitlab/job-payload.js'
-import { basePayload, runJob, type JobRunOutput } from '../conformance/run-job.js'
-import { BUSYBOX_IMAGE, dockerTestSkipReason, objectsWithLabel, removeWithLabel } from '../helpers/docker-images.js'
+import type { JobRunOutput } from '../conformance/run-job.js'
+import { BUSYBOX_IMAGE, dockerTestSkipReasonWith } from '../helpers/docker-images.js'
+import { dockerJobPayload, dockerRunner, runDockerJob } from '../helpers-docker/docker-job.js'
 import { registryUnavailableReason, removeLocalImage, startTestRegistry, type TestRegistry } from '../helpers-docker/registry.js'
 
-function skipReason(): string | undefined {
-  const docker = dockerTestSkipReason()
-  if (docker !== undefined) return docker
-  const missing = registryUnavailableReason()
-  if (missing === undefined) return undefined
-  const reason = `SKIPPED: ${missing}`
-  if (process.env.CI === 'true') throw new Error(`${reason}; CI=true requires the registry tests to run`)
-  console.error(`\n*** ${reason} ***\n`)
-
-  return reason
-}
-
-const skip = skipReason()
+const skip = dockerTestSkipReasonWith(registryUnavailableReason, 'registry tests')
 const provider = createDockerExecutorProvider()
 const token = randomBytes(6).toString('hex')
 let registry: TestRegistry
@@ -40,35 +28,14 @@ let serviceImage: string
 let nextJobId = 74_000 + Math.floor(Math.random() * 1000) * 10
 
 function payload(overrides: Partial<JobPayloadInput> & { vars?: Record<string, string> } = {}): JobPayloadInput {
-  const id = ++nextJobId
   const { vars, ...rest } = overrides
-  const base = basePayload()
+  const features = { trace_sections: true, failure_reasons: ['script_failure', 'image_pull_failure', 'runner_system_failure'] }
 
-  return {
-    ...base,
-    id,
-    job_info: { ...base.job_info, id },
-    image: { name: image },
-    variables: [...(base.variables ?? []), ...Object.entries(vars ?? {}).map(([key, value]) => ({ key, value, public: false }))],
-    steps: [{ name: 'script', script: ['cat /glrunner-registry-token'], when: 'on_success' }],
-    features: { trace_sections: true, failure_reasons: ['script_failure', 'image_pull_failure', 'runner_system_failure'] },
-    ...rest,
-  }
+  return dockerJobPayload({ id: ++nextJobId, image, script: ['cat /glrunner-registry-token'], vars, varsPublic: false }, { features, ...rest })
 }
 
-async function dockerJob(job: JobPayloadInput, pullPolicy: string[]): Promise<JobRunOutput> {
-  const runner: Partial<RunnerConfig> = {
-    executor: 'docker',
-    docker: { pull_policy: pullPolicy, container_labels: { 'glrunner.test': '1' }, wait_for_services_timeout: -1 },
-  }
-  try {
-    return await runJob({ payload: job, runner, provider })
-  } finally {
-    const label = `com.gitlab.gitlab-runner.job.id=${job.id}`
-    const left = objectsWithLabel(label)
-    removeWithLabel(label)
-    assert.deepEqual(left, { containers: [], networks: [], volumes: [] }, `job ${job.id} left objects behind`)
-  }
+function dockerJob(job: JobPayloadInput, pullPolicy: string[]): Promise<JobRunOutput> {
+  return runDockerJob({ payload: job, runner: dockerRunner({ pull_policy: pullPolicy }), provider })
 }
 
 const basicAuth = (): string => Buffer.from(`${registry.username}:${registry.password}`).toString('base64')

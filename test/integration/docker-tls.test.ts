@@ -6,29 +6,17 @@
  */
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import type { RunnerConfig } from '../../src/config/runner-config.js'
 import { ConfigError } from '../../src/core/errors.js'
 import { createDockerExecutorProvider, createDockerodeClient } from '../../src/executors/docker/index.js'
 import { modemOptions } from '../../src/executors/docker/modem-options.js'
-import { basePayload, runJob, scratchDir } from '../conformance/run-job.js'
-import { BUSYBOX_IMAGE, dockerTestSkipReason, objectsWithLabel, removeWithLabel } from '../helpers/docker-images.js'
+import { scratchDir } from '../conformance/run-job.js'
+import { BUSYBOX_IMAGE, dockerTestSkipReasonWith } from '../helpers/docker-images.js'
 import {
   engineProxyUnavailableReason, makeEngineCerts, startPlainEngineProxy, startTlsEngineProxy, type EngineCerts, type EngineProxy,
 } from '../helpers-docker/engine-proxy.js'
+import { dockerJobPayload, runDockerJob } from '../helpers-docker/docker-job.js'
 
-function skipReason(): string | undefined {
-  const docker = dockerTestSkipReason()
-  if (docker !== undefined) return docker
-  const missing = engineProxyUnavailableReason()
-  if (missing === undefined) return undefined
-  const reason = `SKIPPED: ${missing}`
-  if (process.env.CI === 'true') throw new Error(`${reason}; CI=true requires the engine TLS tests to run`)
-  console.error(`\n*** ${reason} ***\n`)
-
-  return reason
-}
-
-const skip = skipReason()
+const skip = dockerTestSkipReasonWith(engineProxyUnavailableReason, 'engine TLS tests')
 let certs: EngineCerts
 let tlsProxy: EngineProxy
 let plainProxy: EngineProxy
@@ -57,24 +45,16 @@ describe('tcp:// engine hosts with tls_cert_path and tls_verify', { skip }, () =
   test('tls_verify = false with certificates is TLS with the client cert, without checking the server: a whole job runs', async () => {
     await ping(tlsProxy.host, certs.wrongCaDir, false)
     const before = tlsProxy.connections()
-    const base = basePayload()
     const id = 79_000 + Math.floor(Math.random() * 1000) * 10
-    const payload = { ...base, id, job_info: { ...base.job_info, id }, image: { name: BUSYBOX_IMAGE }, steps: [{ name: 'script', script: ['echo "through $((20 + 22)) tls"'], when: 'on_success' as const }] }
+    const payload = dockerJobPayload({ id, image: BUSYBOX_IMAGE, script: ['echo "through $((20 + 22)) tls"'] })
     const runner = {
       executor: 'docker',
       docker: { host: tlsProxy.host, tls_cert_path: certs.wrongCaDir, tls_verify: false, pull_policy: ['if-not-present'], container_labels: { 'glrunner.test': '1' } },
-    } as Partial<RunnerConfig>
-    try {
-      const out = await runJob({ payload, runner, provider: createDockerExecutorProvider() })
-      assert.equal(out.result.state, 'success', out.text)
-      assert.match(out.text, /\nthrough 42 tls\n/)
-      assert.ok(tlsProxy.connections() > before, 'the job talked to the engine through the TLS proxy')
-    } finally {
-      const label = `com.gitlab.gitlab-runner.job.id=${id}`
-      const left = objectsWithLabel(label)
-      removeWithLabel(label)
-      assert.deepEqual(left, { containers: [], networks: [], volumes: [] }, `job ${id} left objects behind`)
     }
+    const out = await runDockerJob({ payload, runner, provider: createDockerExecutorProvider() })
+    assert.equal(out.result.state, 'success', out.text)
+    assert.match(out.text, /\nthrough 42 tls\n/)
+    assert.ok(tlsProxy.connections() > before, 'the job talked to the engine through the TLS proxy')
   })
 
   test('without certificates tls_verify = false is plain TCP and tls_verify = true is TLS', async () => {

@@ -31,9 +31,13 @@ export async function compileChildPipeline(options: ChildPipelineOptions): Promi
   const variables: Record<string, string> = {}
   if (trigger.forward.yamlVariables) {
     const predefined = new Set(plan.predefinedVariables.map((variable) => variable.key))
+    // The bridge's list has the pipeline variables (--variable) layered on top; GitLab
+    // forwards those only with `forward: pipeline_variables: true` (below). A key that is
+    // both is left out here too, a simplification: the child gets neither value.
+    const pipelineKeys = new Set(plan.pipelineVariables.map((variable) => variable.key))
     const expanded = expandVariables(bridge.variables)
     for (const variable of bridge.variables) {
-      if (predefined.has(variable.key) || /^(?:CI|GITLAB)_/.test(variable.key) || variable.key === 'CI') continue
+      if (predefined.has(variable.key) || pipelineKeys.has(variable.key) || /^(?:CI|GITLAB)_/.test(variable.key) || variable.key === 'CI') continue
       variables[variable.key] = expanded[variable.key] ?? ''
     }
   }

@@ -42,6 +42,29 @@ child:
   assert.equal(vars(child.jobs[0]!).CI_PIPELINE_SOURCE, 'parent_pipeline')
 })
 
+test('pipeline variables reach a child pipeline only with forward: pipeline_variables: true', async (t) => {
+  const yaml = `variables: {G: global}
+plain:
+  variables: {MODE: fast}
+  trigger: {include: ci/child.yml}
+forwarding:
+  trigger:
+    include: ci/child.yml
+    forward: {pipeline_variables: true}
+`
+  const dir = makeRepo(t, { '.gitlab-ci.yml': yaml, 'ci/child.yml': 'in-child:\n  script: echo $FROM_CLI\n' })
+  const parent = { projectDir: dir, variables: { FROM_CLI: 'cli' } }
+  const plan = expectPlan(await compilePipeline(parent))
+
+  const plain = expectPlan(await compileChildPipeline({ parent, plan, bridge: job({ ok: true, pipeline: plan, warnings: [] }, 'plain') }))
+  assert.equal(vars(plain.jobs[0]!).FROM_CLI, undefined, 'GitLab forwards pipeline variables only when asked')
+  assert.equal(vars(plain.jobs[0]!).MODE, 'fast', 'the trigger job\'s own YAML variables are forwarded by default')
+  assert.equal(vars(plain.jobs[0]!).G, 'global')
+
+  const forwarding = expectPlan(await compileChildPipeline({ parent, plan, bridge: job({ ok: true, pipeline: plan, warnings: [] }, 'forwarding') }))
+  assert.equal(vars(forwarding.jobs[0]!).FROM_CLI, 'cli')
+})
+
 test('an error about a nested key points at that key line, in the file that wrote it', async (t) => {
   const yaml = 'stages: [test]\n\nbuild:\n  stage: test\n  artifacts:\n    paths: 5\n  script: 42\n'
   const result = await compileYaml(t, yaml)

@@ -2,7 +2,9 @@
  * `glrunner run-single`: one runner from flags and environment alone, no config file.
  * Exits after --max-builds jobs, or when no job arrived within --wait-timeout seconds.
  */
+import { accessSync, constants } from 'node:fs'
 import { Command, InvalidArgumentError, Option } from 'commander'
+import { isHttpUrl } from '../config/load-config.js'
 import { defaultGlobalConfig, defaultRunnerConfig } from '../config/runner-config.js'
 import { formatError } from '../core/errors.js'
 import type { Logger } from '../core/logger.js'
@@ -54,7 +56,7 @@ export function runSingleCommand(): Command {
     .addOption(new Option('-t, --token <token>', 'runner authentication token').env('CI_SERVER_TOKEN'))
     .addOption(new Option('--name <name>', 'runner name').env('RUNNER_NAME'))
     .addOption(new Option('--executor <name>', 'executor').env('RUNNER_EXECUTOR').default('shell'))
-    .addOption(new Option('--shell <shell>', 'shell for the scripts').env('RUNNER_SHELL'))
+    .addOption(new Option('--shell <shell>', 'shell for the scripts').choices(['bash', 'sh', 'pwsh', 'powershell']).env('RUNNER_SHELL'))
     .addOption(new Option('--builds-dir <dir>', 'where builds are stored').env('RUNNER_BUILDS_DIR'))
     .addOption(new Option('--cache-dir <dir>', 'where caches are stored').env('RUNNER_CACHE_DIR'))
     .addOption(new Option('--limit <n>', 'jobs at once (also the concurrent value)').argParser(parseNonNegativeInteger).default(1))
@@ -80,10 +82,30 @@ export function runSingleCommand(): Command {
     })
 }
 
+/** What would make every request fail, said at start instead of after an hour of retries. */
+function checkConnectionFlags(flags: RunSingleFlags): string | undefined {
+  if (flags.url !== undefined && !isHttpUrl(flags.url)) return `--url: expected an http:// or https:// URL, got ${JSON.stringify(flags.url)}`
+  if (flags.tlsCaFile) {
+    try {
+      accessSync(flags.tlsCaFile, constants.R_OK)
+    } catch (err) {
+      return `--tls-ca-file: cannot read ${flags.tlsCaFile} (${(err as NodeJS.ErrnoException).code ?? String(err)})`
+    }
+  }
+
+  return undefined
+}
+
 async function runSingle(flags: RunSingleFlags, processLogger: Logger): Promise<number> {
   if (flags.payload) return replay(flags, processLogger)
   if (!flags.url || !flags.token) {
     processLogger.error('run-single needs --url (or CI_SERVER_URL) and --token (or CI_SERVER_TOKEN), or --payload to replay a saved job')
+
+    return 1
+  }
+  const flagProblem = checkConnectionFlags(flags)
+  if (flagProblem !== undefined) {
+    processLogger.error(flagProblem)
 
     return 1
   }

@@ -92,7 +92,7 @@ describe('parseConfig validation', () => {
   })
 
   it('warns about unknown keys, keeps them in extra, and stays silent for official tables it does not use', () => {
-    const text = 'bogus = 1\nsentry_dsn = "x"\n[[runners]]\nname = "a"\nfoo = "bar"\n[runners.kubernetes]\nnamespace = "ci"\n'
+    const text = 'bogus = 1\nsentry_dsn = "x"\n[[runners]]\nname = "a"\nurl = "https://gitlab.example.com"\nfoo = "bar"\n[runners.kubernetes]\nnamespace = "ci"\n'
     const { config, warnings } = parseConfig(text, 'c.toml')
     assert.deepEqual(warnings, ['unknown key bogus — ignored', 'unknown key runners[0].foo — ignored'])
     assert.deepEqual(config.extra, { bogus: 1, sentry_dsn: 'x' })
@@ -114,11 +114,34 @@ describe('parseConfig validation', () => {
   })
 
   it('accepts a session_server table and a duration string for unhealthy_interval', () => {
-    const text = '[session_server]\nlisten_address = "127.0.0.1:8093"\nsession_timeout = 1800\n[[runners]]\nunhealthy_interval = "1h30m"\n'
+    const text = '[session_server]\nlisten_address = "127.0.0.1:8093"\nsession_timeout = 1800\n[[runners]]\nurl = "https://gitlab.example.com"\nunhealthy_interval = "1h30m"\n'
     const { config, warnings } = parseConfig(text, 'c.toml')
     assert.deepEqual(warnings, [])
     assert.deepEqual(config.session_server, { listen_address: '127.0.0.1:8093', session_timeout: 1800 })
     assert.equal(config.runners[0]?.unhealthy_interval, 5400)
+  })
+})
+
+describe('one report for the whole file', () => {
+  it('lists type errors and value errors of every entry together, each under its own index', () => {
+    const text = 'concurrent = "four"\n[[runners]]\nlimit = "two"\nurl = "not a url"\nexecutor = "shel"\nshell = "fish"\n[[runners]]\nurl = "ftp://x"\nexecutor = "shell"\n'
+    assert.throws(() => parseConfig(text, 'c.toml'), (err: unknown) => {
+      assert.ok(err instanceof ConfigError)
+      for (const expected of [/concurrent: expected/, /runners\[0\]\.limit: expected/, /runners\[0\]\.url: expected an http/, /runners\[0\]\.shell: expected one of/, /runners\[0\]\.executor: expected one of/, /\(and 1 more\)$/]) {
+        assert.match(err.message, expected)
+      }
+
+      return true
+    })
+  })
+
+  it('names the entry by its place in the file even after an entry that failed validation', () => {
+    assert.throws(() => parseConfig('[[runners]]\nlimit = "two"\n[[runners]]\nurl = "ftp://x"\n', 'c.toml'), /runners\[0\]\.limit: expected an integer, got "two"; runners\[1\]\.url: expected an http:\/\/ or https:\/\/ URL, got "ftp:\/\/x"/)
+  })
+
+  it('warns about an entry without url: it cannot take jobs', () => {
+    const { warnings } = parseConfig('[[runners]]\nname = "a"\nexecutor = "shell"\n', 'c.toml')
+    assert.deepEqual(warnings, ['runners[0].url: missing; this runner cannot take jobs until it has the GitLab URL'])
   })
 })
 

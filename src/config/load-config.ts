@@ -81,9 +81,9 @@ export function parseConfig(text: string, path: string): { config: GlobalConfig;
   for (const [index, raw] of (Array.isArray(rawRunners) ? rawRunners : []).entries()) {
     const runner = loadRunner(raw, index, warnings, problems)
     if (runner) runners.push(runner)
+    // Also for an entry whose types failed: every problem of the file in one report.
+    checkRunnerValues(runner ?? namesOf(raw), index, warnings, problems)
   }
-
-  runners.forEach((runner, index) => checkRunnerValues(runner, index, warnings, problems))
 
   if (problems.length > 0) {
     const shown = problems.slice(0, MAX_REPORTED_ISSUES)
@@ -178,15 +178,32 @@ const SUPPORTED_EXECUTORS = ['shell', 'docker', 'ssh', 'custom']
 const OFFICIAL_ONLY_EXECUTORS = ['kubernetes', 'docker+machine', 'docker-autoscaler', 'docker-windows', 'instance', 'virtualbox', 'parallels']
 const SHELLS = ['bash', 'sh', 'pwsh', 'powershell']
 
+type CheckedNames = Partial<Pick<RunnerConfig, 'url' | 'shell' | 'executor'>>
+
+/** The string values of an entry that failed validation, for checkRunnerValues. */
+function namesOf(raw: unknown): CheckedNames {
+  const table = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>
+  const names: CheckedNames = {}
+  for (const name of ['url', 'shell', 'executor'] as const) {
+    const value = table[name]
+    if (typeof value === 'string') names[name] = value
+  }
+
+  return names
+}
+
 /** Checks of values a schema cannot express: URLs, executor and shell names. */
-function checkRunnerValues(runner: RunnerConfig, index: number, warnings: string[], problems: string[]): void {
+function checkRunnerValues(runner: CheckedNames, index: number, warnings: string[], problems: string[]): void {
   const key = (name: string) => `runners[${index}].${name}`
-  if (runner.url !== '' && !isHttpUrl(runner.url)) {
+  if (runner.url === '') {
+    warnings.push(`${key('url')}: missing; this runner cannot take jobs until it has the GitLab URL`)
+  } else if (runner.url !== undefined && !isHttpUrl(runner.url)) {
     problems.push(`${key('url')}: expected an http:// or https:// URL, got ${describeValue(runner.url)}`)
   }
-  if (runner.shell !== '' && !SHELLS.includes(runner.shell)) {
+  if (runner.shell !== undefined && runner.shell !== '' && !SHELLS.includes(runner.shell)) {
     problems.push(`${key('shell')}: expected one of ${SHELLS.join(', ')}, got ${describeValue(runner.shell)}`)
   }
+  if (runner.executor === undefined) return
   if (OFFICIAL_ONLY_EXECUTORS.includes(runner.executor)) {
     warnings.push(`${key('executor')}: the ${runner.executor} executor is not supported by glrunner yet; this runner will not take jobs`)
   } else if (!SUPPORTED_EXECUTORS.includes(runner.executor)) {
@@ -194,7 +211,7 @@ function checkRunnerValues(runner: RunnerConfig, index: number, warnings: string
   }
 }
 
-function isHttpUrl(value: string): boolean {
+export function isHttpUrl(value: string): boolean {
   try {
     const { protocol } = new URL(value)
 

@@ -202,7 +202,7 @@ async function execAction(jobNames: string[], flags: ExecFlags, command: Command
     throw new ConfigError(`${flags.file} is invalid:\n  ${formatCompileErrors(compiled.errors)}`, { hint: 'Fix the errors above; nothing was run.' })
   }
 
-  const selection = selectJobs(compiled.pipeline, jobNames, { onlyNeeds: flags.onlyNeeds === true })
+  const selection = selectJobs(compiled.pipeline, jobNames, { onlyNeeds: flags.onlyNeeds === true, manual: flags.manual })
   let plan = restrictPlan(compiled.pipeline, selection)
   if (flags.listJson) return void out(`${JSON.stringify(listJobs(plan), null, 2)}\n`)
   if (flags.list) return void out(formatJobList(plan))
@@ -266,7 +266,7 @@ export function execCommand(): Command {
     .argument('[jobs...]', 'run only these jobs and what they need')
     .option('--cwd <dir>', 'the repository to run (default: the current folder)')
     .option('--file <path>', 'the CI file, relative to the repository', '.gitlab-ci.yml')
-    .addOption(new Option('--executor <name>', 'where jobs run: shell, or docker (each job in its image)').default('shell'))
+    .addOption(new Option('--executor <name>', 'where jobs run: shell, or docker (each job in its image)').choices(['shell', 'docker']).default('shell'))
     .option('--docker-image <image>', 'docker: image for jobs without image:')
     .addOption(new Option('--docker-pull-policy <policy>', 'docker: when to pull images (no pull unless "always")').choices(LOCAL_PULL_POLICIES).default('if-not-present'))
     .option('--docker-volume <spec>', 'docker: extra volume host:container[:mode] (repeatable)', collect, [])

@@ -21,10 +21,10 @@ export function parseNonNegativeInteger(value: string): number {
 }
 
 export function parsePositiveInteger(value: string): number {
-  const number = parseNonNegativeInteger(value)
-  if (number === 0) throw new InvalidArgumentError(`expected a whole number >= 1, got ${JSON.stringify(value)}.`)
+  const trimmed = value.trim()
+  if (!/^\d+$/.test(trimmed) || Number(trimmed) === 0) throw new InvalidArgumentError(`expected a whole number >= 1, got ${JSON.stringify(value)}.`)
 
-  return number
+  return Number(trimmed)
 }
 
 /** For repeatable options: each occurrence adds to the list. */

@@ -39,8 +39,19 @@ export interface JobSelection {
   named: Set<string>
 }
 
-export function selectJobs(plan: PipelinePlan, names: string[], options: { onlyNeeds?: boolean } = {}): JobSelection {
-  if (names.length === 0) return { jobs: new Set(plan.jobs.map((job) => job.name)), named: new Set() }
+export function selectJobs(plan: PipelinePlan, names: string[], options: { onlyNeeds?: boolean; manual?: string[] } = {}): JobSelection {
+  // --manual names are checked like job names: a typo would otherwise be silently ignored.
+  if (options.manual !== undefined && options.manual.length > 0) matchNames(plan, options.manual)
+  if (names.length === 0) {
+    if (options.onlyNeeds) {
+      throw new GlrunnerError('GLR_ONLY_NEEDS_WITHOUT_JOBS', '--only-needs runs what the named jobs need, but no job was named', {
+        failureReason: 'runner_configuration_error',
+        hint: 'Name the jobs: glrunner exec --only-needs deploy',
+      })
+    }
+
+    return { jobs: new Set(plan.jobs.map((job) => job.name)), named: new Set() }
+  }
 
   const named = matchNames(plan, names)
   const selected = new Set<string>()

@@ -35,3 +35,21 @@ test('without a terminal there is no status line', () => {
 
   assert.equal(out, 'note\n')
 })
+
+test('a line the log limit cut inside its timestamp header is not printed; short output lines are', () => {
+  let out = ''
+  const printer = new JobLogPrinter({ colour: false, write: (text) => (out += text) }, ['huge'])
+
+  printer.write('huge', Buffer.from(`${stamp}aaaa\n20\n\nJob's log exceeded limit of 100 bytes.\n${stamp}42\n2026-05-2\n`))
+
+  assert.equal(out, "huge | aaaa\nhuge | \nhuge | Job's log exceeded limit of 100 bytes.\nhuge | 42\n")
+})
+
+test('without timestamps a short line that looks like the start of a header is output', () => {
+  let out = ''
+  const printer = new JobLogPrinter({ colour: false, write: (text) => (out += text) }, ['plain'])
+
+  printer.write('plain', Buffer.from('20\n2026-05\n'))
+
+  assert.equal(out, 'plain | 20\nplain | 2026-05\n')
+})

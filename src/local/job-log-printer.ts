@@ -27,6 +27,8 @@ const CLEAR_LINE = '\r\x1b[2K'
 export class JobLogPrinter {
   readonly #pending = new Map<string, string>()
   readonly #colours = new Map<string, string>()
+  /** Jobs whose log has timestamp headers (FF_TIMESTAMPS). */
+  readonly #stamped = new Set<string>()
   #width: number
   #status = ''
 
@@ -74,7 +76,11 @@ export class JobLogPrinter {
   }
 
   #printLine(jobName: string, rawLine: string): void {
+    // With timestamps every line has a header, so a line that is only the start of one is
+    // where the log limit cut the log: not output. (Without timestamps "20" is output.)
+    if (this.#stamped.has(jobName) && isCutHeader(rawLine)) return
     const withoutHeader = rawLine.replace(TIMESTAMP_HEADER, '')
+    if (withoutHeader !== rawLine) this.#stamped.add(jobName)
     let line = withoutHeader.replace(SECTION_MARKER, '')
     // A line that only held a section marker is GitLab's folding, not output.
     if (line !== withoutHeader && line.replace(ANSI, '').trim() === '') return
@@ -89,4 +95,20 @@ export class JobLogPrinter {
     const prefix = this.options.colour ? `${this.#colours.get(jobName) ?? ''}${label}\x1b[0m │ ` : `${label} | `
     this.#emit(`${prefix}${line}${this.options.colour ? '\x1b[0m' : ''}\n`)
   }
+}
+
+/** What each byte of a timestamp header may be: d digit, x hex digit, s O or E, else itself. */
+const HEADER_SHAPE = 'dddd-dd-ddTdd:dd:dd.ddddddZ xxs'
+
+/** A line that is only the start of a timestamp header (the output limit cut it there). */
+function isCutHeader(line: string): boolean {
+  if (line.length === 0 || line.length > HEADER_SHAPE.length) return false
+  for (let index = 0; index < line.length; index++) {
+    const shape = HEADER_SHAPE[index]
+    const char = line[index] as string
+    const fits = shape === 'd' ? /\d/.test(char) : shape === 'x' ? /[0-9a-f]/.test(char) : shape === 's' ? char === 'O' || char === 'E' : char === shape
+    if (!fits) return false
+  }
+
+  return true
 }

@@ -80,7 +80,10 @@ export function previewDocument(plan: PipelinePlan): Record<string, unknown> {
     const entry: Record<string, unknown> = { stage: job.stage }
     if (job.image) entry.image = job.image.entrypoint ? { name: job.image.name, entrypoint: job.image.entrypoint } : job.image.name
     if (job.services.length > 0) entry.services = job.services.map((service) => (service.aliases.length > 0 ? { name: service.name, alias: service.aliases.join(',') } : service.name))
-    if (Object.keys(job.yamlVariables).length > 0) entry.variables = job.yamlVariables
+    // After rules: the variables of the rule that matched override the job's own.
+    const ruleVariables = job.rule?.rule.variables
+    const variables = { ...job.yamlVariables, ...(typeof ruleVariables === 'object' && ruleVariables !== null ? ruleVariables : {}) }
+    if (Object.keys(variables).length > 0) entry.variables = variables
     if (job.beforeScript.length > 0) entry.before_script = job.beforeScript
     if (job.trigger) entry.trigger = job.trigger.project ?? { include: job.trigger.include, ...(job.trigger.strategy ? { strategy: job.trigger.strategy } : {}) }
     else entry.script = job.script

@@ -32,3 +32,19 @@ test('the preview has no variables or workflow key when the configuration has no
   const document = previewDocument(expectPlan(await compileYaml(t, 'job: {script: echo}\n')))
   assert.deepEqual(Object.keys(document), ['stages', 'job'])
 })
+
+test('the preview shows a job after its rules: the matched rule\'s variables and when', async (t) => {
+  const yaml = `variables: {V: "1"}
+main-only:
+  variables: {OWN: job}
+  rules:
+    - if: $CI_COMMIT_BRANCH == "nope"
+      variables: {V: never}
+    - if: $CI_COMMIT_BRANCH
+      when: manual
+      variables: {V: from-rule}
+  script: [echo $V]
+`
+  const document = previewDocument(expectPlan(await compileYaml(t, yaml)))
+  assert.deepEqual(document['main-only'], { stage: 'test', variables: { OWN: 'job', V: 'from-rule' }, script: ['echo $V'], when: 'manual' })
+})

@@ -40,10 +40,18 @@ export function formatJobList(plan: PipelinePlan): string {
 
 const STATUS_COLOURS: Record<string, string> = { success: '\x1b[32m', failed: '\x1b[31m', canceled: '\x1b[33m', skipped: '\x1b[90m', manual: '\x1b[90m' }
 
+/** `failed`, with why when it was not the script's exit code, and `allowed` when so. */
+function failedStatus(job: PipelineSummary['jobs'][number]): string {
+  const why = job.failure_reason !== null && job.failure_reason !== undefined && job.failure_reason !== 'script_failure' ? job.failure_reason.replace(/_/g, ' ') : ''
+  const notes = [why, job.failure_allowed ? 'allowed' : ''].filter((note) => note !== '')
+
+  return notes.length > 0 ? `failed (${notes.join(', ')})` : 'failed'
+}
+
 export function formatSummary(summary: PipelineSummary, colour: boolean): string {
   const rows = [['job', 'stage', 'status', 'duration', 'exit code']]
   for (const job of summary.jobs) {
-    const status = job.status === 'failed' && job.failure_allowed ? 'failed (allowed)' : job.status
+    const status = job.status === 'failed' ? failedStatus(job) : job.status
     rows.push([job.name, job.stage, status, job.duration_s === null ? '' : `${job.duration_s.toFixed(1)}s`, job.exit_code === null ? '' : String(job.exit_code)])
   }
 

@@ -46,6 +46,7 @@ describe('main', () => {
     const namesFor = async (...args: string[]): Promise<string[]> => (await loadAgentCommands(['node', 'glrunner', ...args])).map((command) => command.name())
     assert.deepEqual(await namesFor('--log-level', 'debug', 'list'), [])
     assert.deepEqual(await namesFor('--log-level', 'debug', 'run'), ['run'])
+    assert.deepEqual(await namesFor('-l', 'debug', 'run'), ['run'], '-l is the official short form of --log-level')
     assert.deepEqual(await namesFor('exec', '--list'), ['exec'])
     assert.deepEqual(await namesFor('--version'), [])
     const all = await namesFor('--help')

@@ -44,7 +44,7 @@ const AGENT_COMMANDS: Record<string, () => Promise<Command>> = {
   status: async () => (await import('./service.js')).serviceCommand('status'),
 }
 const LIFECYCLE_COMMANDS = new Set(['register', 'verify', 'unregister', 'list'])
-const GLOBAL_OPTIONS_WITH_VALUE = new Set(['--log-level', '--log-format'])
+const GLOBAL_OPTIONS_WITH_VALUE = new Set(['-l', '--log-level', '--log-format'])
 
 /**
  * The agent commands to load for this command line: only the one named, none for the
@@ -76,7 +76,7 @@ export function buildProgram(agentCommands: Command[] = []): Command {
   const program = new Command('glrunner')
     .description('A GitLab Runner written in TypeScript')
     .version(`glrunner ${GLRUNNER_VERSION}`, '-v, --version', 'print the version')
-    .addOption(new Option('--log-level <level>', 'how much the process log says').choices(['debug', 'info', 'warn', 'warning', 'error', 'fatal', 'panic']).env('LOG_LEVEL'))
+    .addOption(new Option('-l, --log-level <level>', 'how much the process log says').choices(['debug', 'info', 'warn', 'warning', 'error', 'fatal', 'panic']).env('LOG_LEVEL'))
     .addOption(new Option('--log-format <format>', 'process log format (runner is the same as text)').choices(['text', 'json', 'runner']).env('LOG_FORMAT'))
     .addOption(new Option('--debug', 'debug logging, and stack traces on errors'))
     .addHelpText('after', EXAMPLES)

@@ -68,8 +68,9 @@ export async function runVerify(flags: VerifyFlags, context: { logger: Logger; o
   const failed = runners.filter((runner) => verdicts.get(runner) === 'failed').length
   const kept = flags.delete ? 0 : invalid.length
   if (failed + kept > 0) {
-    const parts = [kept > 0 ? `${kept} not valid` : '', failed > 0 ? `${failed} could not be checked` : ''].filter(Boolean)
-    throw new GlrunnerError('GLR_VERIFY', `${parts.join(', ')} of ${runners.length} runner(s)`, {
+    const count = (n: number): string => `${n} of ${runners.length} runner${runners.length === 1 ? '' : 's'}`
+    const parts = [kept > 0 ? `${count(kept)} not valid` : '', failed > 0 ? `${count(failed)} could not be checked` : ''].filter(Boolean)
+    throw new GlrunnerError('GLR_VERIFY', parts.join('; '), {
       hint: kept > 0 ? 'Run `glrunner verify --delete` to remove runners GitLab no longer knows.' : undefined,
     })
   }

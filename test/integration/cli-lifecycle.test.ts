@@ -75,7 +75,7 @@ describe('runner lifecycle commands', () => {
     assert.equal(result.code, 1)
     assert.match(result.stdout, new RegExp(`^Verifying runner\\.\\.\\. is valid {2}name="good" runner=${tokenForLog(good.token)}$`, 'm'))
     assert.match(result.stdout, new RegExp(`^Verifying runner\\.\\.\\. is not valid {2}name="gone" runner=${tokenForLog(gone.token)}$`, 'm'))
-    assert.match(result.stderr, /^ERROR: 1 not valid of 2 runner\(s\)$/m)
+    assert.match(result.stderr, /^ERROR: 1 of 2 runners not valid$/m)
     assertNoFullToken(result, [good.token, gone.token])
 
     const systemId = (await readFile(join(path, '..', '.runner_system_id'), 'utf8')).trim()

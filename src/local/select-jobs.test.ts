@@ -29,4 +29,5 @@ test('selectJobs refuses an unknown --manual job and --only-needs without a job,
   })
   assert.deepEqual([...selectJobs(plan, [], { manual: ['deploy'] }).jobs], ['build', 'test', 'deploy'])
   assert.throws(() => selectJobs(plan, [], { onlyNeeds: true }), /--only-needs runs what the named jobs need, but no job was named/)
+  assert.throws(() => selectJobs(plan, ['shell', 'test']), (err: Error & { hint?: string }) => /To choose the executor, use --executor shell\./.test(err.hint ?? ''))
 })

@@ -21,9 +21,11 @@ function matchNames(plan: PipelinePlan, names: string[]): PlanJob[] {
     const jobs = plan.jobs.filter((job) => job.name === name || job.baseName === name)
     if (jobs.length === 0) {
       const known = plan.jobs.map((job) => job.name).join(', ')
+      // `gitlab-runner exec shell build` named the executor first; here it is an option.
+      const executorHint = ['shell', 'docker'].includes(name) ? ` To choose the executor, use --executor ${name}.` : ''
       throw new GlrunnerError('GLR_UNKNOWN_JOB', `job "${name}" is not in the pipeline`, {
         failureReason: 'runner_configuration_error',
-        hint: `Jobs in this pipeline: ${known || '(none)'}. Hidden jobs (.name) and jobs excluded by rules cannot be run.`,
+        hint: `Jobs in this pipeline: ${known || '(none)'}. Hidden jobs (.name) and jobs excluded by rules cannot be run.${executorHint}`,
       })
     }
     matched.push(...jobs)

@@ -42,6 +42,15 @@ describe('loadConfig', () => {
     await assert.rejects(loadConfig(path, { requireRunners: true }), /no \[\[runners\]\] configured in/)
   })
 
+  it('warns about a TLS file a runner names but cannot read', async () => {
+    const path = join(dir, 'tls.toml')
+    const ca = join(dir, 'ca.pem')
+    await writeFile(ca, 'not checked for content')
+    await writeFile(path, `[[runners]]\nurl = "https://gitlab.example.com"\ntls-ca-file = "${ca}"\ntls-cert-file = "${join(dir, 'missing-cert.pem')}"\n`)
+    const { warnings } = await loadConfig(path)
+    assert.deepEqual(warnings, [`runners[0].tls-cert-file: cannot read ${join(dir, 'missing-cert.pem')} (ENOENT); this runner's requests to GitLab will fail`])
+  })
+
   it('fills per-runner defaults and keeps the values it was given', async () => {
     const path = join(dir, 'ok.toml')
     await writeFile(path, 'concurrent = 4\n[[runners]]\nname = "a"\nurl = "http://127.0.0.1"\ntoken = "t"\nexecutor = "shell"\nlimit = 2\n')

@@ -4,7 +4,8 @@
  * naming the file, the key and what was expected; unknown keys are warnings and are kept
  * in `extra` so a later save writes them back.
  */
-import { readFile } from 'node:fs/promises'
+import { constants } from 'node:fs'
+import { access, readFile } from 'node:fs/promises'
 import { parse, TomlError } from 'smol-toml'
 import type { z } from 'zod'
 import { ConfigError } from '../core/errors.js'
@@ -54,6 +55,7 @@ export async function loadConfig(path: string, options: LoadConfigOptions = {}):
   }
 
   const { config, warnings } = parseConfig(text, path)
+  warnings.push(...(await unreadableTlsFiles(config.runners)))
   if (options.requireRunners && config.runners.length === 0) {
     throw new ConfigError(`no [[runners]] configured in ${path}`, {
       hint: 'Register a runner first with `glrunner register`.',
@@ -61,6 +63,24 @@ export async function loadConfig(path: string, options: LoadConfigOptions = {}):
   }
 
   return { config, warnings, exists: true }
+}
+
+/**
+ * TLS files a runner names but cannot read: every request of that runner would fail, so
+ * say it at load time rather than in an hour of "unhealthy" retries.
+ */
+async function unreadableTlsFiles(runners: readonly RunnerConfig[]): Promise<string[]> {
+  const warnings: string[] = []
+  for (const [index, runner] of runners.entries()) {
+    for (const key of ['tls-ca-file', 'tls-cert-file', 'tls-key-file'] as const) {
+      const file = runner[key]
+      if (file === '') continue
+      const problem = await access(file, constants.R_OK).then(() => undefined, (err: NodeJS.ErrnoException) => err.code ?? String(err))
+      if (problem !== undefined) warnings.push(`runners[${index}].${key}: cannot read ${file} (${problem}); this runner's requests to GitLab will fail`)
+    }
+  }
+
+  return warnings
 }
 
 /** Parses and validates config.toml text; `path` is only used in messages. */

@@ -71,8 +71,9 @@ function rowsFor(o: { mode: 'longpoll' | 'poll'; samples: Sample[]; checkInterva
 
 async function measure(ctx: BenchContext): Promise<FigureRow[]> {
   const jobs = ctx.mode === 'full' ? 200 : ctx.mode === 'quick' ? 20 : 3
-  // A 3 s check_interval would make the quick run's poll row alone take a minute.
-  const checkIntervalSeconds = ctx.mode === 'full' ? 3 : 1
+  // Each pair waits one to two intervals (below): with 3 s the full run alone would take
+  // over 20 minutes, and the figure is the ratio to the interval anyway.
+  const checkIntervalSeconds = 1
   const longPollSeconds = 50
   const longPollEnv = await startBenchEnv({ longPollSeconds })
   const pollEnv = await startBenchEnv({ longPollSeconds: 0 })
@@ -88,8 +89,10 @@ async function measure(ctx: BenchContext): Promise<FigureRow[]> {
     const longPoll: Sample[] = []
     const poll: Sample[] = []
     for (let index = 0; index < jobs; index++) {
-      // A random gap, so arrivals do not lock onto the poller's phase.
-      await sleepMs(Math.random() * 300)
+      // A job arrives at a random moment while the runner is idle, as jobs do: after at
+      // least one check_interval (a runner that just finished asks again at its next tick,
+      // and only then holds a long poll), at a random phase of the next one.
+      await sleepMs((1 + Math.random()) * checkIntervalSeconds * 1000)
       const [a, b] = await Promise.all([timeOneJob(longPollEnv), timeOneJob(pollEnv)])
       longPoll.push(a)
       poll.push(b)

@@ -74,6 +74,13 @@ describe('masking chain', () => {
     assert.deepEqual(maskPhrases(['b', 'aaa', ' b ', '']).map(String), ['aaa', 'b'])
   })
 
+  it('masks the percent-encoded form of a value too, with either case of hex digits', () => {
+    const rules = new MaskRules(['p@ss:w0rd/é'], [])
+    const log = 'raw p@ss:w0rd/é url https://u:p%40ss%3Aw0rd%2F%C3%A9@host lower p%40ss%3aw0rd%2f%c3%a9 end'
+    assert.equal(maskBytes(rules, Buffer.from(log)).toString(), 'raw [MASKED] url https://u:[MASKED]@host lower [MASKED] end')
+    assert.deepEqual(maskPhrases(['plainvalue']).map(String), ['plainvalue'], 'a value that needs no encoding adds nothing')
+  })
+
   it('masks token prefixes and keeps the prefix, across chunk boundaries', () => {
     const rules = new MaskRules([], ['mytok_'])
     const text = Buffer.from('t=glpat-AbC.d_e=f-9 rest glrtr-x mytok_zz! glpat-\n_gitlab_session=abc;')

@@ -33,7 +33,15 @@ export function maskPhrases(values: readonly string[]): Buffer[] {
   const unique = new Set<string>()
   for (const value of values) {
     const trimmed = value.trim()
-    if (trimmed !== '') unique.add(trimmed)
+    if (trimmed === '') continue
+    unique.add(trimmed)
+    // A secret often reaches the log inside a URL (a clone URL, a query string) in its
+    // percent-encoded form: mask that too, with upper- and lower-case hex digits.
+    const encoded = encodeURIComponent(trimmed)
+    if (encoded !== trimmed) {
+      unique.add(encoded)
+      unique.add(encoded.replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase()))
+    }
   }
 
   return [...unique].map((v) => Buffer.from(v, 'utf8')).sort((a, b) => b.length - a.length)

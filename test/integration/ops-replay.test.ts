@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
@@ -63,7 +63,11 @@ describe('job replay', () => {
     })
     const saveDir = join(dir, 'saved')
     const buildsDir = join(dir, 'builds')
-    const first = await glrunner(['run-single', '--url', coordinator.url, '--token', runner.token, '--max-builds', '1', '--check-interval', '0.2', '--builds-dir', buildsDir, '--save-payloads', saveDir])
+    // Jobs start login shells: an empty HOME keeps this machine's profile (which may print
+    // different warnings in each run, e.g. pyenv racing another process) out of both logs.
+    const home = join(dir, 'home')
+    await mkdir(home, { recursive: true })
+    const first = await glrunner(['run-single', '--url', coordinator.url, '--token', runner.token, '--max-builds', '1', '--check-interval', '0.2', '--builds-dir', buildsDir, '--save-payloads', saveDir], { HOME: home })
     assert.equal(first.code, 0, first.stderr)
     const original = coordinator.job(job.id)!
     assert.equal(original.state, 'failed')
@@ -79,7 +83,7 @@ describe('job replay', () => {
     assert.ok(saved.redacted_variables.includes('MY_SECRET') && saved.redacted_variables.includes('CI_JOB_TOKEN'))
     assert.doesNotMatch(saved.payload.git_info.repo_url, /@/)
 
-    const replayed = await glrunner(['run-single', '--payload', join(saveDir, files[0]!), '--repo', project.dir, '--builds-dir', buildsDir], { MY_SECRET: SECRET })
+    const replayed = await glrunner(['run-single', '--payload', join(saveDir, files[0]!), '--repo', project.dir, '--builds-dir', buildsDir], { MY_SECRET: SECRET, HOME: home })
     assert.equal(replayed.code, 1, replayed.stderr)
     assert.match(replayed.stderr, /replayed job finished.*failed|failed.*replayed job finished/)
     const expected = normalise(original.trace.toString())

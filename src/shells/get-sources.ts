@@ -9,8 +9,9 @@ import { writeGitCleanup } from './git-cleanup.js'
 import { finish, newWriter, writeExports, type StageScriptContext } from './stage-scripts.js'
 import type { ScriptWriter } from './script-writer.js'
 import { writeSubmodules } from './git-submodules.js'
+import { GetSourcesScriptError, writeSourceSteps } from './source-steps.js'
 
-export class GetSourcesScriptError extends Error {}
+export { GetSourcesScriptError }
 
 export interface GetSourcesOptions {
   settings: GitSourceSettings
@@ -45,37 +46,14 @@ export function getSourcesScript(context: StageScriptContext, options: GetSource
   // the config file's own folder (.git/), where it would miss the credentials.
   writer.line(`export GLR_EXT_GIT_CONFIG_PATH=${writer.absolutePath(extPath, writer.quote)}`)
 
-  const skipsRepository = settings.gitStrategy === 'none' || settings.gitStrategy === 'empty'
-  if (!skipsRepository) writeScripts(writer, options.preScripts)
-  if (!settings.lfsSkipSmudgeSet) writer.exportVariable('GIT_LFS_SKIP_SMUDGE', '1')
-
-  if (settings.gitStrategy === 'none') {
-    writer.notice('Skipping Git repository setup')
-    writer.mkdir(context.projectDir)
-  } else if (settings.gitStrategy === 'empty') {
-    writer.notice('Skipping Git repository setup and creating an empty build directory')
-    writer.removeTree(context.projectDir)
-    writer.mkdir(context.projectDir)
-  } else {
-    if (settings.submoduleStrategy === 'invalid') throw new GetSourcesScriptError('unknown GIT_SUBMODULE_STRATEGY')
-    if (options.remote === undefined) throw new GetSourcesScriptError('no usable repository URL')
-    writeFetch(writer, context, { ...options, remote: options.remote }, extPath)
-    writeCheckout(writer, options)
-    writeSubmodules(writer, settings)
-    writeScripts(writer, options.postScripts)
-  }
-  if (settings.gitStrategy === 'none' || settings.gitStrategy === 'empty') {
-    writer.notice('Skipping Git checkout')
-    writer.notice('Skipping Git submodules setup')
-  }
-
-  if (options.remote !== undefined) writeCredentialReject(writer, options.remote)
+  writeSourceSteps(writer, context.projectDir, options, {
+    fetch: (w, remote) => writeFetch(w, context, { ...options, remote }, extPath),
+    checkout: (w) => writeCheckout(w, options),
+    submodules: (w) => writeSubmodules(w, settings),
+    credentialReject: writeCredentialReject,
+  })
 
   return finish(writer, context)
-}
-
-function writeScripts(writer: ScriptWriter, scripts: readonly string[]): void {
-  for (const script of scripts) if (script.trim() !== '') writer.userCode(script.trim())
 }
 
 function writeTemplate(writer: ScriptWriter, templateDir: string): void {

@@ -5,11 +5,12 @@
  * `& "git" '<arg>'…` followed by the exit check (executors.md 3.3).
  */
 import type { GitRemote } from '../helpers/git/remote.js'
-import { EXT_CONFIG_NAME, GetSourcesScriptError, type GetSourcesOptions } from './get-sources.js'
+import { EXT_CONFIG_NAME, type GetSourcesOptions } from './get-sources.js'
 import { writePwshCredentialReject, writePwshGitCleanup, writePwshSubmodules } from './pwsh-git.js'
 import { pwshDoubleQuote, pwshSingleQuote } from './pwsh-quote.js'
 import { finishPwsh, writePwshExports, type PwshStageContext } from './pwsh-stage-scripts.js'
 import { PwshWriter } from './pwsh-writer.js'
+import { writeSourceSteps } from './source-steps.js'
 
 const EXT_INCLUDE_PATTERN = pwshSingleQuote('\\.gitlab-runner\\.ext\\.conf$')
 
@@ -23,37 +24,14 @@ export function pwshGetSourcesScript(context: PwshStageContext, options: GetSour
   // config file's own folder (.git/), where it would miss the credentials.
   writer.exportExpression('GLR_EXT_GIT_CONFIG_PATH', writer.absolute(writer.join(context.tmpDir, EXT_CONFIG_NAME)))
 
-  const skipsRepository = settings.gitStrategy === 'none' || settings.gitStrategy === 'empty'
-  if (!skipsRepository) writeScripts(writer, options.preScripts)
-  if (!settings.lfsSkipSmudgeSet) writer.exportVariable('GIT_LFS_SKIP_SMUDGE', '1')
-
-  if (settings.gitStrategy === 'none') {
-    writer.notice('Skipping Git repository setup')
-    writer.mkdir(context.projectDir)
-  } else if (settings.gitStrategy === 'empty') {
-    writer.notice('Skipping Git repository setup and creating an empty build directory')
-    writer.removeTree(context.projectDir)
-    writer.mkdir(context.projectDir)
-  } else {
-    if (settings.submoduleStrategy === 'invalid') throw new GetSourcesScriptError('unknown GIT_SUBMODULE_STRATEGY')
-    if (options.remote === undefined) throw new GetSourcesScriptError('no usable repository URL')
-    writeFetch(writer, context, { ...options, remote: options.remote })
-    writeCheckout(writer, options)
-    writePwshSubmodules(writer, settings)
-    writeScripts(writer, options.postScripts)
-  }
-  if (skipsRepository) {
-    writer.notice('Skipping Git checkout')
-    writer.notice('Skipping Git submodules setup')
-  }
-
-  if (options.remote !== undefined) writePwshCredentialReject(writer, options.remote)
+  writeSourceSteps(writer, context.projectDir, options, {
+    fetch: (w, remote) => writeFetch(w, context, { ...options, remote }),
+    checkout: (w) => writeCheckout(w, options),
+    submodules: (w) => writePwshSubmodules(w, settings),
+    credentialReject: writePwshCredentialReject,
+  })
 
   return finishPwsh(writer, context)
-}
-
-function writeScripts(writer: PwshWriter, scripts: readonly string[]): void {
-  for (const script of scripts) if (script.trim() !== '') writer.userCode(script.trim())
 }
 
 function writeTemplate(writer: PwshWriter, templateDir: string): void {

@@ -119,7 +119,7 @@ export class RunnerManager {
     for (const entry of this.entries) {
       // Executors clean up what a crashed earlier process left (docker: labelled containers).
       void entry.provider?.startup?.({ runner: entry.config, logger: entry.logger })
-      if (!entry.provider) entry.logger.error('unknown executor, this runner will not ask for jobs', { executor: entry.config.executor })
+      this.reportUnusable(entry)
       this.rotator.schedule(entry)
     }
     this.logger.info('runner manager started', { runners: this.entries.length, concurrent: this.concurrent, checkIntervalMs: this.checkIntervalMs })
@@ -199,9 +199,17 @@ export class RunnerManager {
       retryBackoffMinMs: this.o.timing?.retryBackoffMinMs,
       onApiRequest: (config, event) => this.o.observer?.apiRequestFinished?.({ ...event, runner: config }),
     })
-    if (this.stateValue === 'running' && !entry.provider) entry.logger.error('unknown executor, this runner will not ask for jobs', { executor: runner.executor })
+    if (this.stateValue === 'running') this.reportUnusable(entry)
 
     return entry
+  }
+
+  /** Says once, at start or reload, why an entry will never ask for jobs as configured. */
+  private reportUnusable(entry: RunnerEntry): void {
+    if (!entry.provider) entry.logger.error('unknown executor, this runner will not ask for jobs', { executor: entry.config.executor })
+    if (entry.client.clientError !== undefined) {
+      entry.logger.error('this runner will not ask for jobs: its GitLab URL or TLS files cannot be used; fix config.toml (it is reloaded on change)', { error: formatError(entry.client.clientError) })
+    }
   }
 
   /** Stops offering `entry`; held requests are aborted, running jobs go on. */
@@ -264,6 +272,7 @@ export class RunnerManager {
     if (this.stateValue !== 'running') return 'the manager is stopping'
     if (!this.entries.includes(entry)) return 'removed from the configuration'
     if (!entry.provider) return `unknown executor ${JSON.stringify(entry.config.executor)}`
+    if (entry.client.clientError !== undefined) return 'its GitLab URL or TLS files cannot be used'
     if (entry.skipUntil > this.now()) return `unhealthy until ${new Date(entry.skipUntil).toISOString()}`
     if (this.runningJobs + this.inflightRequests >= this.concurrent) return `concurrent limit of ${this.concurrent} reached`
     if (entry.config.limit > 0 && this.tokenLoad(entry) >= entry.config.limit) return `limit of ${entry.config.limit} reached`

@@ -24,6 +24,26 @@ describe('manager scheduling', () => {
     assert.equal(engine.log.maxRunning, 2)
   })
 
+  it('says once why an entry with an unusable URL or TLS file takes no jobs, and the other entry works on', async () => {
+    gitlab = await startFakeGitLab()
+    const job = gitlab.enqueue(makePayload())
+    const engine = engineDouble()
+    harness = startManager({
+      url: gitlab.url,
+      runBuild: engine.runBuild,
+      global: { concurrent: 2 },
+      runners: [{ url: '' }, { 'tls-ca-file': '/nonexistent/ca.pem' }, {}],
+      checkIntervalMs: 20,
+    })
+    await gitlab.waitFor(() => job.state === 'success')
+    await new Promise((resolve) => setTimeout(resolve, 150))
+
+    const errors = harness.logs().split('\n').filter((line) => line.includes('its GitLab URL or TLS files cannot be used; fix config.toml'))
+    assert.equal(errors.length, 2, harness.logs())
+    assert.match(errors.join('\n'), /ENOENT/)
+    assert.doesNotMatch(harness.logs(), /unhealthy/, 'an unusable entry is not polled into an unhealthy pause')
+  })
+
   it('never runs more than `limit` jobs for an entry and sends no request while its job runs', async () => {
     gitlab = await startFakeGitLab()
     const first = gitlab.enqueue(makePayload({ variables: sleepVar(200) }))

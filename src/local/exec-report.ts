@@ -51,7 +51,7 @@ function failedStatus(job: PipelineSummary['jobs'][number]): string {
 export function formatSummary(summary: PipelineSummary, colour: boolean): string {
   const rows = [['job', 'stage', 'status', 'duration', 'exit code']]
   for (const job of summary.jobs) {
-    const status = job.status === 'failed' ? failedStatus(job) : job.status
+    const status = (job.status === 'failed' ? failedStatus(job) : job.status) + (job.attempts > 1 ? ` (attempt ${job.attempts})` : '')
     rows.push([job.name, job.stage, status, job.duration_s === null ? '' : `${job.duration_s.toFixed(1)}s`, job.exit_code === null ? '' : String(job.exit_code)])
   }
 

@@ -167,6 +167,7 @@ export class PipelineDriver {
         failure_reason: attempt?.failureReason ?? null,
         allow_failure: state.job.allowFailure !== false,
         failure_allowed: state.allowedFailure,
+        attempts: state.attempts,
       })
     }
     for (const child of this.#children) rows.push(...child.summaries())

@@ -40,6 +40,8 @@ export interface JobSummary {
   allow_failure: boolean
   /** True when the job failed but was allowed to ("passed with warnings"). */
   failure_allowed: boolean
+  /** How many times it ran: more than 1 after `retry:`; the other fields are the last run's. */
+  attempts: number
 }
 
 export interface PipelineSummary {

@@ -18,10 +18,11 @@ import { registerRunner, unregisterRunner, verifyRunner } from '../gitlab/runner
 import { resolveConfigPath } from './config-path.js'
 import { splitList } from './option-parsers.js'
 import { canPrompt, createPrompter, type Prompter } from './prompts.js'
-import { askExecutorSettings } from './register-executor-prompts.js'
+import { askExecutorSettings, type ExecutorAnswers } from './register-executor-prompts.js'
 import { describeRunner, isAuthenticationToken, runnerInfoFor, SUPPORTED_EXECUTORS, withRunnerClient } from './runner-selection.js'
 
-export interface RegisterFlags {
+/** The executor fields (executor, docker image, ssh, custom) come from ExecutorAnswers. */
+export interface RegisterFlags extends ExecutorAnswers {
   config?: string
   nonInteractive?: boolean
   url?: string
@@ -29,7 +30,6 @@ export interface RegisterFlags {
   registrationToken?: string
   name?: string
   description?: string
-  executor?: string
   shell?: string
   tagList?: string
   runUntagged?: boolean
@@ -49,16 +49,6 @@ export interface RegisterFlags {
   tlsCertFile?: string
   tlsKeyFile?: string
   custom_build_dirEnabled?: boolean
-  sshHost?: string
-  sshPort?: string
-  sshUser?: string
-  sshPassword?: string
-  sshIdentityFile?: string
-  customConfigExec?: string
-  customPrepareExec?: string
-  customRunExec?: string
-  customCleanupExec?: string
-  dockerImage?: string
   dockerPrivileged?: boolean
   dockerVolumes?: string[]
 }
